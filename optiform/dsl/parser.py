@@ -1,0 +1,167 @@
+"""Text -> AST, with syntax errors a person (or an LLM) can act on.
+
+The grammar lives in `grammar.lark` and is built once with Lark's LALR parser.
+Lark's exceptions are turned into `Diagnostic`s: what was found, what was
+expected in words, and for the usual slips (`=` for `==`, an unnamed
+constraint, an unclosed bracket) what to write instead.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from optiform.diagnostics import Diagnostic, DiagnosticError, Span
+from optiform.dsl.ast import ModelDecl
+from optiform.dsl.transformer import ToAst
+
+KEYWORDS = (
+    "model sets parameters variables objective constraints within default init in "
+    "minimize maximize real nonnegative integer binary sum prod min max if then else "
+    "and or not union inter diff mod inf"
+).split()
+
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+_BRACKETS = re.compile(r'"[^"\n]*"|#[^\n]*|[()\[\]{}]')
+
+
+@lru_cache(maxsize=1)
+def grammar_text() -> str:
+    return resources.files("optiform.dsl").joinpath("grammar.lark").read_text()
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(grammar_text(), parser="lalr", propagate_positions=True,
+                maybe_placeholders=True)
+
+
+def build_strict() -> Lark:
+    """Build with strict conflict checking: the grammar's own test."""
+    return Lark(grammar_text(), parser="lalr", strict=True, propagate_positions=True,
+                maybe_placeholders=True)
+
+
+def parse(text: str, file: str = "<model>") -> ModelDecl:
+    """Parse model text; raise DiagnosticError with every problem found."""
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        diagnostics = _bracket_problems(text, file) or [_describe(exc, text, file)]
+        raise DiagnosticError(diagnostics, {file: text}) from None
+    builder = ToAst(file, text)
+    model = builder.transform(tree)
+    if builder.diagnostics:
+        raise DiagnosticError(builder.diagnostics, {file: text})
+    return model
+
+
+def parse_file(path: str | Path) -> ModelDecl:
+    path = Path(path)
+    return parse(path.read_text(encoding="utf-8"), str(path))
+
+
+def _bracket_problems(text: str, file: str) -> list[Diagnostic]:
+    """Unbalanced brackets, reported where they opened: Lark would blame the end."""
+    stack: list[tuple[str, int]] = []
+    problems: list[Diagnostic] = []
+    for m in _BRACKETS.finditer(text):
+        tok = m.group()
+        if tok[0] in "\"#":
+            continue
+        if tok in "([{":
+            stack.append((tok, m.start()))
+        elif stack and stack[-1][0] == _CLOSERS[tok]:
+            stack.pop()
+        else:
+            where = _span_at(text, file, m.start())
+            if stack:
+                opener, pos = stack[-1]
+                o = _span_at(text, file, pos)
+                problems.append(Diagnostic(
+                    f"`{tok}` does not match the `{opener}` opened at line {o.line}, "
+                    f"column {o.column}", where, f"close the `{opener}` first", kind="syntax"))
+            else:
+                problems.append(Diagnostic(f"`{tok}` closes nothing", where,
+                                           "remove it or add the opening bracket", kind="syntax"))
+            return problems
+    for opener, pos in stack[:1]:
+        problems.append(Diagnostic(
+            f"`{opener}` is never closed", _span_at(text, file, pos),
+            f"add the matching `{ {'(': ')', '[': ']', '{': '}'}[opener] }`", kind="syntax"))
+    return problems
+
+
+def _span_at(text: str, file: str, offset: int) -> Span:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(file, line, column, line, column + 1)
+
+
+def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
+    line, column = exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1
+    if isinstance(exc, UnexpectedCharacters):
+        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        hint = "strings use double quotes" if ch == "'" else None
+        return Diagnostic(f"unexpected character `{ch}`", Span(file, line, column), hint,
+                          kind="syntax")
+    if isinstance(exc, UnexpectedEOF) or (
+        isinstance(exc, UnexpectedToken) and exc.token.type == "$END"
+    ):
+        end = len(text.rstrip()) or 1
+        where = _span_at(text, file, end - 1)
+        line, column = where.line, where.column
+        expected = _expected_words(getattr(exc, "expected", set()))
+        return Diagnostic("the model ends in the middle of a declaration",
+                          Span(file, line, column), f"expected {expected}", kind="syntax")
+    assert isinstance(exc, UnexpectedToken)
+    token: Token = exc.token
+    width = len(str(token)) or 1
+    span = Span(file, line, column, line, column + width)
+    expected = exc.expected
+    found = f"`{token}`"
+    if token.type == "EQUAL" and _in_constraints(text, exc.pos_in_stream):
+        return Diagnostic("`=` is not a comparison", span,
+                          "write `==` for an equality constraint", kind="syntax")
+    if token.type == "NAME" and str(token) in KEYWORDS:
+        found = f"keyword `{token}`"
+    hint = f"expected {_expected_words(expected)}"
+    if "COLON" in expected and token.type != "COLON" and _in_constraints(text, exc.pos_in_stream):
+        hint += "; every constraint needs a name: `name: expr <= expr`"
+    if token.type == "NAME" and str(token) in KEYWORDS:
+        hint += f"; `{token}` is reserved, quote it (\"{token}\") to use it as a symbol"
+    return Diagnostic(f"unexpected {found}", span, hint, kind="syntax")
+
+
+def _in_constraints(text: str, pos: int) -> bool:
+    before = text[:pos]
+    marks = {k: before.rfind(k) for k in ("\nconstraints", "\nobjective", "\nvariables")}
+    return marks["\nconstraints"] > max(marks["\nobjective"], marks["\nvariables"])
+
+
+def _expected_words(expected: set[str]) -> str:
+    parser = _parser()
+    words = []
+    for name in sorted(expected):
+        if name == "$END":
+            words.append("end of file")
+            continue
+        try:
+            pattern = parser.get_terminal(name).pattern
+        except KeyError:
+            words.append(name.lower())
+            continue
+        if pattern.type == "str":
+            words.append(f"`{pattern.value}`")
+        else:
+            words.append({"NAME": "a name", "NUMBER": "a number", "STRING": "a string"}
+                         .get(name, name.lower()))
+    words = sorted(set(words))
+    if len(words) > 10:
+        words = words[:10] + ["..."]
+    return ", ".join(words) if words else "something else"
