@@ -202,3 +202,42 @@ class ModelDecl:
     constraints: tuple[ConstraintDecl, ...] = ()
     file: str = field(default="<model>", compare=False)
     source: str = field(default="", compare=False, repr=False)
+
+
+def children(e: Expr) -> tuple[Expr, ...]:
+    """The direct sub-expressions of a node (binder sets and filters included)."""
+    if isinstance(e, (Subscript,)):
+        return e.indices
+    if isinstance(e, Call):
+        return e.args
+    if isinstance(e, Unary):
+        return (e.operand,)
+    if isinstance(e, Binary):
+        return (e.left, e.right)
+    if isinstance(e, Conditional):
+        return (e.cond, e.then, e.otherwise)
+    if isinstance(e, Reduction):
+        extra = (e.filter,) if e.filter is not None else ()
+        return (*(b.set for b in e.binders), *extra, e.body)
+    if isinstance(e, Comprehension):
+        extra = (e.filter,) if e.filter is not None else ()
+        return (*(b.set for b in e.binders), *extra)
+    if isinstance(e, (TupleExpr, SetLiteral, ListLiteral)):
+        return e.items
+    if isinstance(e, DictLiteral):
+        return tuple(x for kv in e.entries for x in kv)
+    return ()
+
+
+def names_in(e: Expr) -> set[str]:
+    """Every name a node mentions, bare or subscripted."""
+    out: set[str] = set()
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Name):
+            out.add(node.name)
+        elif isinstance(node, Subscript):
+            out.add(node.name)
+        stack.extend(children(node))
+    return out

@@ -37,14 +37,16 @@ def grammar_text() -> str:
 
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    return Lark(grammar_text(), parser="lalr", propagate_positions=True,
+    # the basic lexer reserves keywords everywhere; Lark's default (contextual)
+    # lexer reads `in`, `then`, `init`... as names wherever the keyword cannot go
+    return Lark(grammar_text(), parser="lalr", lexer="basic", propagate_positions=True,
                 maybe_placeholders=True)
 
 
 def build_strict() -> Lark:
     """Build with strict conflict checking: the grammar's own test."""
-    return Lark(grammar_text(), parser="lalr", strict=True, propagate_positions=True,
-                maybe_placeholders=True)
+    return Lark(grammar_text(), parser="lalr", lexer="basic", strict=True,
+                propagate_positions=True, maybe_placeholders=True)
 
 
 def parse(text: str, file: str = "<model>") -> ModelDecl:
@@ -128,12 +130,16 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     if token.type == "EQUAL" and _in_constraints(text, exc.pos_in_stream):
         return Diagnostic("`=` is not a comparison", span,
                           "write `==` for an equality constraint", kind="syntax")
-    if token.type == "NAME" and str(token) in KEYWORDS:
+    if str(token) in KEYWORDS:
         found = f"keyword `{token}`"
     hint = f"expected {_expected_words(expected)}"
-    if "COLON" in expected and token.type != "COLON" and _in_constraints(text, exc.pos_in_stream):
+    # a constraint that starts with a number, `sum` or `-` fails at its first token,
+    # where a new declaration's name (or the end of the file) was expected
+    unnamed = token.type != "COLON" and _in_constraints(text, exc.pos_in_stream) and (
+        "COLON" in expected or {"NAME", "$END"} <= set(expected))
+    if unnamed:
         hint += "; every constraint needs a name: `name: expr <= expr`"
-    if token.type == "NAME" and str(token) in KEYWORDS:
+    elif str(token) in KEYWORDS and "NAME" in expected:
         hint += f"; `{token}` is reserved, quote it (\"{token}\") to use it as a symbol"
     return Diagnostic(f"unexpected {found}", span, hint, kind="syntax")
 

@@ -102,7 +102,7 @@ class ToAst(Transformer[Token, A.ModelDecl]):
             sections.setdefault(child.kind, []).extend(child.decls)
         if "variables" not in sections:
             self._error("the model has no `variables` section", Span(self.file, 1, 1),
-                        "declare the decision variables, e.g. `variables\\n  x[I] >= 0`")
+                        "declare the decision variables: a line `variables`, then e.g. `x[I] >= 0`")
         stem = self.file.rsplit("/", 1)[-1].split(".", 1)[0] or "model"
         return A.ModelDecl(
             name=name or stem,

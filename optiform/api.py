@@ -1,0 +1,120 @@
+"""The verbs: parse, check, compile, solve, verify; the CLI and Python share them.
+
+`load(path, data=...)` returns a `Model`; `Model.solve()` compiles it,
+chooses a backend for its class, solves, and checks the point with the
+independent checker, returning a `Result`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optiform.backends import BackendError, SolveOptions, choose
+from optiform.compiler.instantiate import instantiate
+from optiform.compiler.ir import Problem
+from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
+from optiform.dsl import ast as A
+from optiform.dsl.data import DataItem, load_data
+from optiform.dsl.parser import parse, parse_file
+from optiform.solution import Result
+from optiform.verify import ViolationReport, verify
+
+DataArg = str | Path | Mapping[str, Any] | None
+
+
+@dataclass
+class Model:
+    """A parsed model with its data, ready to compile and solve."""
+
+    decl: A.ModelDecl
+    data: dict[str, DataItem] = field(default_factory=dict)
+    _problem: Problem | None = None
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+    def compile(self) -> Problem:
+        if self._problem is None:
+            self._problem = instantiate(self.decl, self.data)
+        return self._problem
+
+    def solve(self, backend: str = "auto", *, time_limit: float | None = None,
+              mip_gap: float | None = None, weights: Mapping[str, float] | None = None,
+              lexicographic: Sequence[str] | None = None, verbose: bool = False) -> Result:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        problem = self.compile()
+        timings["compile"] = time.perf_counter() - t0
+        options = SolveOptions(time_limit, mip_gap, dict(weights or {}),
+                               tuple(lexicographic or ()), verbose=verbose)
+        return solve(problem, backend, options, timings)
+
+
+def load(path: str | Path, data: DataArg = None) -> Model:
+    """Parse a model file; `data` is a data file/folder path or a mapping of values."""
+    return Model(parse_file(path), _data(data))
+
+
+def loads(text: str, data: DataArg = None, file: str = "<model>") -> Model:
+    """Parse model text given as a string."""
+    return Model(parse(text, file), _data(data))
+
+
+def _data(data: DataArg) -> dict[str, DataItem]:
+    if data is None:
+        return {}
+    if isinstance(data, (str, Path)):
+        return load_data(data)
+    return {k: DataItem(k, v, Span("<data>", 1, 1)) for k, v in data.items()}
+
+
+def check(path: str | Path, data: DataArg = None) -> Problem:
+    """Parse, resolve and ground a model without solving it."""
+    return load(path, data).compile()
+
+
+def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None = None,
+          timings: dict[str, float] | None = None) -> Result:
+    options = options or SolveOptions()
+    timings = dict(timings or {})
+    _check_objectives(problem, options)
+    if problem.convex is False:
+        raise BackendError(
+            "the quadratic objective is not convex (its Hessian is not positive "
+            "semidefinite for minimisation, or negative semidefinite for maximisation); "
+            "HiGHS solves convex QPs only")
+    chosen = choose(problem, backend)
+    t0 = time.perf_counter()
+    solution = chosen.solve(problem, options)
+    timings["solve"] = time.perf_counter() - t0
+    report: ViolationReport | None = None
+    if solution.has_point:
+        t0 = time.perf_counter()
+        assert solution.values is not None
+        report = verify(problem, solution.values)
+        timings["check"] = time.perf_counter() - t0
+    return Result(problem, solution, report, timings)
+
+
+def _check_objectives(problem: Problem, options: SolveOptions) -> None:
+    names = [o.name for o in problem.objectives]
+    asked = list(options.weights) + list(options.lexicographic)
+    problems = []
+    for name in asked:
+        if name not in names:
+            hint = suggest(name, names) or "objectives: " + ", ".join(names)
+            problems.append(Diagnostic(f"unknown objective `{name}`", None, hint))
+    if options.weights and options.lexicographic:
+        problems.append(Diagnostic("give either weights or a lexicographic order, not both"))
+    for name in options.lexicographic[:-1]:
+        if name in names and problem.objective(name).terms.quadratic:
+            problems.append(Diagnostic(
+                f"objective `{name}` is quadratic and cannot be held as a linear row in a "
+                "lexicographic solve", None, "put it last in the order"))
+    if problems:
+        raise DiagnosticError(problems)

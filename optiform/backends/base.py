@@ -1,0 +1,47 @@
+"""The backend contract: capabilities as data, compile and solve.
+
+A backend says what it can take (`capabilities`), whether it can run here
+(`is_available`), and turns a `Problem` into a `Solution`. Multi-objective
+handling (weights, lexicographic order) is expressed by `SolveOptions` and
+applied by each backend that declares `multi_objective`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from optiform.compiler.ir import Problem, ProblemClass
+from optiform.solution import Solution
+
+CLASS_NEEDS: dict[ProblemClass, frozenset[str]] = {
+    ProblemClass.LP: frozenset({"linear"}),
+    ProblemClass.MILP: frozenset({"linear", "integer"}),
+    ProblemClass.QP: frozenset({"linear", "quadratic"}),
+    ProblemClass.MIQP: frozenset({"linear", "quadratic", "integer"}),
+    ProblemClass.NLP: frozenset({"linear", "nonlinear"}),
+    ProblemClass.MINLP: frozenset({"linear", "nonlinear", "integer"}),
+}
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float | None = None
+    mip_gap: float | None = None
+    weights: dict[str, float] = field(default_factory=dict)
+    lexicographic: tuple[str, ...] = ()
+    lexicographic_tolerance: float = 1e-6
+    verbose: bool = False
+
+
+class Backend(Protocol):
+    name: str
+    capabilities: frozenset[str]
+
+    def is_available(self) -> bool: ...
+
+    def solve(self, problem: Problem, options: SolveOptions) -> Solution: ...
+
+
+def can_solve(backend: Backend, problem: Problem) -> bool:
+    return CLASS_NEEDS[problem.problem_class] <= backend.capabilities

@@ -1,0 +1,261 @@
+"""HiGHS through highspy: LP, MILP and convex QP, passed as arrays in one call.
+
+Rows of every constraint block are stacked into one CSR matrix (duplicate
+entries summed, zeros dropped) and handed to `passModel`; a quadratic
+objective goes to `passHessian` as its lower triangle. Everything is solved
+as a minimisation (a maximisation is negated and its values and duals
+turned back), so one code path serves both senses. Lexicographic objectives
+re-solve the same HiGHS instance with a row that holds each earlier
+objective near its optimum.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from optiform.backends.base import SolveOptions
+from optiform.compiler.ir import Objective, Problem, ProblemClass
+from optiform.solution import ResultStatus, Solution, TerminationStatus
+
+_INF = 1e30  # HiGHS's infinity; numpy's inf is accepted too, but be explicit
+
+
+@dataclass
+class _Combined:
+    """One objective in minimisation form: cost vector, Hessian triplets, constant."""
+
+    cost: np.ndarray
+    q_rows: np.ndarray
+    q_cols: np.ndarray
+    q_vals: np.ndarray
+    constant: float
+
+
+def _combine(problem: Problem, weights: dict[str, float]) -> _Combined:
+    n = problem.n_vars
+    cost = np.zeros(n)
+    q_r, q_c, q_v = [], [], []
+    constant = 0.0
+    for name, w in weights.items():
+        o = problem.objective(name)
+        sign = w * (1.0 if o.sense == "minimize" else -1.0)
+        t = o.terms
+        cost += sign * np.bincount(t.lin_col, weights=t.lin_val, minlength=n)
+        constant += sign * float(t.const[0])
+        # x'Qx/2 with Q symmetric: q*xi*xj contributes q to Q[i,j] and Q[j,i].
+        lo, hi = np.maximum(t.quad_col1, t.quad_col2), np.minimum(t.quad_col1, t.quad_col2)
+        diag = lo == hi
+        q_r.append(lo)
+        q_c.append(hi)
+        q_v.append(sign * np.where(diag, 2.0, 1.0) * t.quad_val)
+    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))
+    return _Combined(cost, cat(q_r, np.int64), cat(q_c, np.int64), cat(q_v, float), constant)
+
+
+def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
+         n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise compressed arrays with duplicates summed and zeros dropped."""
+    key = rows.astype(np.int64) * max(n_cols, 1) + cols
+    uniq, inverse = np.unique(key, return_inverse=True)
+    summed = np.bincount(inverse, weights=vals, minlength=len(uniq))
+    keep = summed != 0
+    uniq, summed = uniq[keep], summed[keep]
+    r, c = uniq // max(n_cols, 1), uniq % max(n_cols, 1)
+    start = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))])
+    return start.astype(np.int32), c.astype(np.int32), summed
+
+
+class HighsBackend:
+    name = "highs"
+    capabilities = frozenset({"linear", "integer", "quadratic", "duals", "proves-optimality",
+                              "multi-objective", "iis"})
+
+    def is_available(self) -> bool:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        import highspy
+
+        started = time.perf_counter()
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", bool(options.verbose))
+        if options.time_limit is not None:
+            h.setOptionValue("time_limit", float(options.time_limit))
+        if options.mip_gap is not None:
+            h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+        self._pass_model(h, highspy, problem)
+        stages = self._stages(problem, options)
+        objective_values: dict[str, float] = {}
+        status = TerminationStatus.OPTIMAL
+        for i, weights in enumerate(stages):
+            combined = _combine(problem, weights)
+            self._set_objective(h, highspy, problem, combined)
+            status = self._run(h, highspy, problem)
+            if status is not TerminationStatus.OPTIMAL or i == len(stages) - 1:
+                break
+            self._hold(h, highspy, problem, next(iter(weights)), options)
+        info = h.getInfo()
+        has_point = info.primal_solution_status == 2
+        sol = h.getSolution()
+        values = np.asarray(sol.col_value, dtype=float) if has_point else None
+        duals = reduced = None
+        if values is not None:
+            objective_values = {o.name: _evaluate_terms(o, values) for o in problem.objectives}
+            if problem.problem_class is ProblemClass.LP and sol.dual_valid and len(stages) == 1:
+                sign = self._dual_sign(problem, stages[0])
+                row_dual = sign * np.asarray(sol.row_dual)[:problem.n_rows]
+                duals, offset = {}, 0
+                for c in problem.constraints:
+                    duals[c.name] = row_dual[offset:offset + c.size]
+                    offset += c.size
+                reduced = sign * np.asarray(sol.col_dual)
+        stats = {"seconds": time.perf_counter() - started,
+                 "simplex_iterations": int(info.simplex_iteration_count),
+                 "mip_gap": float(info.mip_gap) if problem.problem_class.integer else None,
+                 "stages": len(stages)}
+        message = ""
+        if status is TerminationStatus.INFEASIBLE:
+            message = self._conflict(h, highspy, problem)
+        return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
+                        else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
+                        duals, reduced, stats, message)
+
+    # ---- model -------------------------------------------------------------------
+    def _pass_model(self, h: object, highspy: object, problem: Problem) -> None:
+        hs = highspy
+        n = problem.n_vars
+        lower = np.concatenate([v.lower for v in problem.variables]) if n else np.zeros(0)
+        upper = np.concatenate([v.upper for v in problem.variables]) if n else np.zeros(0)
+        rows, cols, vals, r_lo, r_hi = [], [], [], [], []
+        offset = 0
+        for c in problem.constraints:
+            rows.append(c.terms.lin_row + offset)
+            cols.append(c.terms.lin_col)
+            vals.append(c.terms.lin_val)
+            r_lo.append(c.lower)
+            r_hi.append(c.upper)
+            offset += c.size
+        m = offset
+        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))
+        start, index, value = _csr(cat(rows, np.int64), cat(cols, np.int64), cat(vals, float),
+                                   m, n)
+        lp = hs.HighsLp()  # type: ignore[attr-defined]
+        lp.num_col_ = n
+        lp.num_row_ = m
+        lp.col_cost_ = np.zeros(n)
+        lp.col_lower_ = np.clip(lower, -_INF, _INF)
+        lp.col_upper_ = np.clip(upper, -_INF, _INF)
+        lp.row_lower_ = np.clip(cat(r_lo, float), -_INF, _INF)
+        lp.row_upper_ = np.clip(cat(r_hi, float), -_INF, _INF)
+        lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise  # type: ignore[attr-defined]
+        lp.a_matrix_.num_col_ = n
+        lp.a_matrix_.num_row_ = m
+        lp.a_matrix_.start_ = start
+        lp.a_matrix_.index_ = index
+        lp.a_matrix_.value_ = value
+        if problem.problem_class.integer:
+            kinds = [hs.HighsVarType.kContinuous, hs.HighsVarType.kInteger]  # type: ignore
+            flags = np.concatenate([np.full(v.size, v.domain != "continuous")
+                                    for v in problem.variables])
+            lp.integrality_ = [kinds[int(f)] for f in flags]
+        h.passModel(lp)  # type: ignore[attr-defined]
+
+    def _set_objective(self, h: object, highspy: object, problem: Problem,
+                       c: _Combined) -> None:
+        n = problem.n_vars
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), c.cost)  # type: ignore[attr-defined]
+        h.changeObjectiveOffset(c.constant)  # type: ignore[attr-defined]
+        h.changeObjectiveSense(highspy.ObjSense.kMinimize)  # type: ignore[attr-defined]
+        if len(c.q_vals) or problem.problem_class in (ProblemClass.QP, ProblemClass.MIQP):
+            # Lower triangle, column-wise: the transpose of a row-wise lower triangle.
+            start, index, value = _csr(c.q_cols, c.q_rows, c.q_vals, n, n)
+            hessian = highspy.HighsHessian()  # type: ignore[attr-defined]
+            hessian.dim_ = n
+            hessian.format_ = highspy.HessianFormat.kTriangular  # type: ignore[attr-defined]
+            hessian.start_ = start
+            hessian.index_ = index
+            hessian.value_ = value
+            h.passHessian(hessian)  # type: ignore[attr-defined]
+
+    def _run(self, h: object, highspy: object, problem: Problem) -> TerminationStatus:
+        h.run()  # type: ignore[attr-defined]
+        status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
+                             TerminationStatus.ERROR)
+        if status is TerminationStatus.INFEASIBLE_OR_UNBOUNDED:
+            # Presolve cannot tell the two apart; the simplex without it can.
+            h.setOptionValue("presolve", "off")  # type: ignore[attr-defined]
+            h.clearSolver()  # type: ignore[attr-defined]
+            h.run()  # type: ignore[attr-defined]
+            status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
+                                 TerminationStatus.ERROR)
+        return status
+
+    def _stages(self, problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
+        if options.lexicographic:
+            return [{name: 1.0} for name in options.lexicographic]
+        if options.weights:
+            return [dict(options.weights)]
+        if not problem.objectives:
+            return [{}]
+        return [{problem.objectives[0].name: 1.0}]
+
+    def _hold(self, h: object, highspy: object, problem: Problem, name: str,
+              options: SolveOptions) -> None:
+        """Add a row keeping an earlier objective within tolerance of its optimum."""
+        o = problem.objective(name)
+        value = _evaluate_terms(o, np.asarray(h.getSolution().col_value))  # type: ignore
+        slack = options.lexicographic_tolerance * max(1.0, abs(value))
+        coef = np.bincount(o.terms.lin_col, weights=o.terms.lin_val, minlength=problem.n_vars)
+        nz = np.nonzero(coef)[0]
+        const = float(o.terms.const[0])
+        lo, hi = (-_INF, value + slack - const) if o.sense == "minimize" else \
+            (value - slack - const, _INF)
+        h.addRow(lo, hi, len(nz), nz.astype(np.int32), coef[nz])  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _dual_sign(problem: Problem, weights: dict[str, float]) -> float:
+        if not weights:
+            return 1.0
+        return 1.0 if problem.objective(next(iter(weights))).sense == "minimize" else -1.0
+
+    def _conflict(self, h: object, highspy: object, problem: Problem) -> str:
+        """Names of the constraints in an irreducible infeasible subset, where HiGHS has one."""
+        try:
+            status, iis = h.getIis()  # type: ignore[attr-defined]
+            rows = list(iis.row_index_)
+        except Exception:  # an IIS is a courtesy: its absence must not hide the status
+            return ""
+        if not rows:
+            return ""
+        names, offset = [], 0
+        decode = problem.universe.format_key
+        for c in problem.constraints:
+            for r in rows:
+                if offset <= r < offset + c.size:
+                    key = decode(c.keys[r - offset])
+                    names.append(f"{c.name}[{key}]" if key else c.name)
+            offset += c.size
+        return "these constraints conflict: " + ", ".join(names[:20]) if names else ""
+
+
+def _evaluate_terms(o: Objective, x: np.ndarray) -> float:
+    t = o.terms
+    return float(t.const[0] + np.dot(t.lin_val, x[t.lin_col])
+                 + np.dot(t.quad_val, x[t.quad_col1] * x[t.quad_col2]))
+
+
+_STATUS = {
+    "Optimal": TerminationStatus.OPTIMAL,
+    "Infeasible": TerminationStatus.INFEASIBLE,
+    "Unbounded": TerminationStatus.UNBOUNDED,
+    "Primal infeasible or unbounded": TerminationStatus.INFEASIBLE_OR_UNBOUNDED,
+    "Time limit reached": TerminationStatus.TIME_LIMIT,
+    "Iteration limit reached": TerminationStatus.ITERATION_LIMIT,
+}

@@ -1,0 +1,375 @@
+"""The IR's own evaluator: expressions over frames of bindings, vectorised.
+
+One call evaluates an expression for every row of a `Frame` at once: a
+reduction expands the frame by its binders (a cross join, or a per-row range
+for `1..t`), masks it by its filter, evaluates its body and groups back with
+`bincount`; a subscript is one `KeyIndex` lookup. Given variable values it
+evaluates constraints too, which is how the checker re-reads a solution
+without trusting the backend. Imports nothing from backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optiform.compiler.ir import Frame, ParamValue, SetValue, VariableBlock
+from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
+from optiform.diagnostics import Diagnostic, Span
+from optiform.dsl import ast as A
+
+UNARY_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin,
+    "cos": np.cos, "floor": np.floor, "ceil": np.ceil, "round": np.round,
+}
+ARITH: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+    "mod": np.mod, "^": np.power,
+}
+COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+    "<=": np.less_equal, ">=": np.greater_equal, "==": np.equal,
+    "!=": np.not_equal, "<": np.less, ">": np.greater,
+}
+
+
+class EvalError(Exception):
+    """A problem met while grounding, tied to the expression that caused it."""
+
+    def __init__(self, message: str, span: Span | None, hint: str | None = None,
+                 kind: str = "semantic") -> None:
+        super().__init__(message)
+        self.diagnostic = Diagnostic(message, span, hint, kind=kind)
+
+
+@dataclass
+class Scope:
+    """What names mean while grounding: the data so far and the variables."""
+
+    universe: Universe
+    sets: dict[str, SetValue] = field(default_factory=dict)
+    params: dict[str, ParamValue] = field(default_factory=dict)
+    variables: dict[str, VariableBlock] = field(default_factory=dict)
+    values: np.ndarray | None = None  # variable values, for the checker
+    declared: set[str] = field(default_factory=set)
+
+
+def _span(e: object) -> Span | None:
+    return getattr(e, "span", None)
+
+
+class Evaluator:
+    def __init__(self, scope: Scope) -> None:
+        self.scope = scope
+
+    # ---- numbers -------------------------------------------------------------
+    def num(self, e: A.Expr, frame: Frame) -> np.ndarray:  # noqa: C901
+        n = frame.n
+        if isinstance(e, A.Number):
+            return np.full(n, float(e.value))
+        if isinstance(e, A.Name):
+            return self._name_num(e, frame)
+        if isinstance(e, A.Subscript):
+            return self.subscript(e, frame)
+        if isinstance(e, A.Unary):
+            if e.op == "-":
+                return -self.num(e.operand, frame)
+            return (~self.cond(e.operand, frame)).astype(float)
+        if isinstance(e, A.Binary):
+            if e.op in ARITH:
+                left, right = self.num(e.left, frame), self.num(e.right, frame)
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    return ARITH[e.op](left, right)
+            return self.cond(e, frame).astype(float)
+        if isinstance(e, A.Conditional):
+            return self.choose(e, frame, self.num)
+        if isinstance(e, A.Reduction):
+            return self.reduce(e, frame)
+        if isinstance(e, A.Call):
+            return self.call(e, frame)
+        if isinstance(e, A.Symbol):
+            raise EvalError(f'the symbol "{e.text}" is used as a number', e.span)
+        raise EvalError("this expression is not a number", _span(e),
+                        "sets, lists and dictionaries are data for declarations only")
+
+    def _name_num(self, e: A.Name, frame: Frame) -> np.ndarray:
+        s = self.scope
+        if e.name in frame.columns:
+            codes = frame.columns[e.name]
+            if codes.size and codes.max() >= SYMBOL_BASE:
+                raise EvalError(f"index `{e.name}` takes symbols, not numbers, here",
+                                e.span, "arithmetic needs an integer index set such as 1..n")
+            return codes.astype(float)
+        if e.name in s.params:
+            p = s.params[e.name]
+            return np.full(frame.n, float(p.values[0]) if len(p.values) else np.nan)
+        if e.name in s.variables:
+            v = s.variables[e.name]
+            if s.values is None:
+                raise EvalError(f"variable `{e.name}` has no value here", e.span)
+            return np.full(frame.n, float(s.values[v.offset]))
+        if e.name in s.sets:
+            raise EvalError(f"set `{e.name}` used as a number", e.span,
+                            f"use `card({e.name})` for its size")
+        raise EvalError(f"`{e.name}` is a symbol, not a number", e.span)
+
+    def subscript(self, e: A.Subscript, frame: Frame) -> np.ndarray:
+        s = self.scope
+        cols = [self.key(i, frame) for i in e.indices]
+        if e.name in s.params:
+            p = s.params[e.name]
+            self._arity(e, p.arity, "parameter")
+            pos = p.index.lookup(cols) if p.arity else np.zeros(frame.n, dtype=np.int64)
+            missing = pos < 0
+            out = np.where(missing, 0.0, p.values[np.maximum(pos, 0)] if len(p.values)
+                           else 0.0)
+            if missing.any():
+                if p.default is None:
+                    raise EvalError(
+                        f"`{e.name}` has no value for ({self._first_key(cols, missing)})",
+                        e.span, f"add the entry, or give `{e.name}` a `default`", kind="data")
+                out = np.where(missing, p.default, out)
+            return out
+        v = s.variables[e.name]
+        self._arity(e, v.arity, "variable")
+        pos = self.var_positions(e, v, cols)
+        if s.values is None:
+            raise EvalError(f"variable `{e.name}` has no value here", e.span)
+        return s.values[v.offset + pos]
+
+    def var_positions(self, e: A.Subscript, v: VariableBlock,
+                      cols: list[np.ndarray]) -> np.ndarray:
+        pos = v.index.lookup(cols)
+        missing = pos < 0
+        if missing.any():
+            key = self._first_key(cols, missing)
+            raise EvalError(
+                f"`{e.name}[{key}]` is outside the index of `{e.name}` ({v.domain_text})",
+                e.span, "restrict the constraint or sum with a filter, e.g. `: t > 1`")
+        return pos
+
+    def _arity(self, e: A.Subscript, arity: int, kind: str) -> None:
+        if len(e.indices) != arity:
+            raise EvalError(f"{kind} `{e.name}` takes {arity} "
+                            f"ind{'ex' if arity == 1 else 'ices'}, not {len(e.indices)}",
+                            e.span)
+
+    def _first_key(self, cols: list[np.ndarray], mask: np.ndarray) -> str:
+        row = int(np.nonzero(mask)[0][0])
+        return self.scope.universe.format_key(tuple(int(c[row]) for c in cols))
+
+    def choose(self, e: A.Conditional, frame: Frame,
+               branch: Callable[[A.Expr, Frame], np.ndarray]) -> np.ndarray:
+        mask = self.cond(e.cond, frame)
+        out = np.empty(frame.n)
+        yes, no = np.nonzero(mask)[0], np.nonzero(~mask)[0]
+        if len(yes):
+            out[yes] = branch(e.then, frame.take(yes))
+        if len(no):
+            out[no] = branch(e.otherwise, frame.take(no))
+        return out
+
+    def reduce(self, e: A.Reduction, frame: Frame) -> np.ndarray:
+        child, parent = self.expand(frame, e.binders, e.filter)
+        body = self.num(e.body, child)
+        n = frame.n
+        if e.op == "sum":
+            return np.bincount(parent, weights=body, minlength=n).astype(float)
+        start = {"prod": 1.0, "min": np.inf, "max": -np.inf}[e.op]
+        ufunc = {"prod": np.multiply, "min": np.minimum, "max": np.maximum}[e.op]
+        out = np.full(n, start)
+        ufunc.at(out, parent, body)
+        return out
+
+    def call(self, e: A.Call, frame: Frame) -> np.ndarray:
+        if e.func == "card":
+            return np.full(frame.n, float(len(self.set(e.args[0]))))
+        args = [self.num(a, frame) for a in e.args]
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if e.func in ("min", "max"):
+                fn = np.minimum if e.func == "min" else np.maximum
+                out = args[0]
+                for a in args[1:]:
+                    out = fn(out, a)
+                return out
+            return UNARY_FUNCS[e.func](args[0])
+
+    # ---- keys and conditions ------------------------------------------------
+    def key(self, e: A.Expr, frame: Frame) -> np.ndarray:
+        """Codes of an index position: a bound index, a symbol, or integer arithmetic."""
+        s = self.scope
+        if isinstance(e, A.Name):
+            if e.name in frame.columns:
+                return frame.columns[e.name]
+            if e.name in s.params and s.params[e.name].arity == 0:
+                return self._integral(self.num(e, frame), e)
+            if e.name in s.sets or e.name in s.variables:
+                raise EvalError(f"`{e.name}` cannot be used as an index value", e.span)
+            return np.full(frame.n, s.universe.encode(e.name), dtype=np.int64)
+        if isinstance(e, A.Symbol):
+            return np.full(frame.n, s.universe.encode(e.text), dtype=np.int64)
+        return self._integral(self.num(e, frame), e)
+
+    def _integral(self, values: np.ndarray, e: A.Expr) -> np.ndarray:
+        rounded = np.round(values)
+        if not np.all(np.isfinite(values)) or np.any(np.abs(values - rounded) > 1e-9):
+            raise EvalError("an index must be an integer or a symbol", _span(e))
+        return rounded.astype(np.int64)
+
+    def _keyish(self, e: A.Expr, frame: Frame) -> bool:
+        if isinstance(e, A.Symbol):
+            return True
+        return isinstance(e, A.Name) and (
+            e.name in frame.columns or e.name not in self.scope.declared)
+
+    def cond(self, e: A.Expr, frame: Frame) -> np.ndarray:
+        if isinstance(e, A.Binary):
+            if e.op in COMPARE:
+                if self._keyish(e.left, frame) or self._keyish(e.right, frame):
+                    return COMPARE[e.op](self.key(e.left, frame), self.key(e.right, frame))
+                return COMPARE[e.op](self.num(e.left, frame), self.num(e.right, frame))
+            if e.op == "and":
+                return self.cond(e.left, frame) & self.cond(e.right, frame)
+            if e.op == "or":
+                return self.cond(e.left, frame) | self.cond(e.right, frame)
+            if e.op == "in":
+                items = e.left.items if isinstance(e.left, A.TupleExpr) else (e.left,)
+                target = self.set(e.right)
+                if target.arity != len(items):
+                    raise EvalError(f"a {len(items)}-tuple is tested against a set of "
+                                    f"{target.arity}-tuples", e.span)
+                return target.index.lookup([self.key(i, frame) for i in items]) >= 0
+        if isinstance(e, A.Unary) and e.op == "not":
+            return ~self.cond(e.operand, frame)
+        return self.num(e, frame) != 0
+
+    # ---- sets ------------------------------------------------------------------
+    def set(self, e: A.Expr, name: str = "") -> SetValue:  # noqa: C901
+        """A set expression that does not depend on any bound index."""
+        s = self.scope
+        scalar = Frame.scalar()
+        if isinstance(e, A.Name):
+            if e.name in s.sets:
+                return s.sets[e.name]
+            raise EvalError(f"`{e.name}` is not a set", e.span)
+        if isinstance(e, A.Binary) and e.op == "..":
+            lo = self._integral(self.num(e.left, scalar), e.left)[0]
+            hi = self._integral(self.num(e.right, scalar), e.right)[0]
+            return SetValue(name, np.arange(lo, hi + 1, dtype=np.int64)[:, None])
+        if isinstance(e, A.Binary) and e.op in ("union", "inter", "diff", "*"):
+            a, b = self.set(e.left), self.set(e.right)
+            if e.op == "*":
+                left = np.repeat(a.codes, len(b), axis=0)
+                right = np.tile(b.codes, (len(a), 1))
+                return SetValue(name, np.hstack([left, right]))
+            if a.arity != b.arity:
+                raise EvalError(f"`{e.op}` of sets with {a.arity}- and {b.arity}-tuples",
+                                e.span)
+            inside = b.index.lookup([a.codes[:, c] for c in range(a.arity)]) >= 0
+            if e.op == "inter":
+                return SetValue(name, a.codes[inside])
+            if e.op == "diff":
+                return SetValue(name, a.codes[~inside])
+            extra = a.index.lookup([b.codes[:, c] for c in range(b.arity)]) < 0
+            return SetValue(name, np.vstack([a.codes, b.codes[extra]]))
+        if isinstance(e, A.SetLiteral):
+            rows = []
+            for item in e.items:
+                parts = item.items if isinstance(item, A.TupleExpr) else (item,)
+                rows.append([int(self.key(p, scalar)[0]) for p in parts])
+            if len({len(r) for r in rows}) > 1:
+                raise EvalError("the members of a set have different numbers of positions",
+                                e.span)
+            codes = np.array(rows, dtype=np.int64).reshape(len(rows), len(rows[0]) if rows
+                                                            else 1)
+            return SetValue(name, _dedupe(codes))
+        if isinstance(e, A.Comprehension):
+            child, _ = self.expand(scalar, e.binders, e.filter)
+            names = [n for b in e.binders for n in (b.names or ())]
+            codes = np.stack([child.columns[n] for n in names], axis=1)
+            return SetValue(name, _dedupe(codes))
+        raise EvalError("expected a set here", _span(e),
+                        "a set is a name, `a..b`, `{...}`, or a set operation")
+
+    # ---- binders ---------------------------------------------------------------
+    def expand(self, frame: Frame, binders: tuple[A.Binder, ...],
+               flt: A.Expr | None, hidden: str = "#") -> tuple[Frame, np.ndarray]:
+        """Cross the frame with each binder's set, then keep the rows the filter allows."""
+        parent = np.arange(frame.n)
+        current = frame
+        for b_i, b in enumerate(binders):
+            rep, members, arity = self._members(b, current)
+            names = b.names or tuple(f"{hidden}{b_i}.{p}" for p in range(arity))
+            if len(names) != arity:
+                raise EvalError(
+                    f"{len(names)} name{'s' if len(names) > 1 else ''} bound to a set of "
+                    f"{arity}-tuples", b.span,
+                    "bind one name per position, e.g. `(i, j) in ARCS`")
+            columns = {k: v[rep] for k, v in current.columns.items()}
+            for p, nm in enumerate(names):
+                columns[nm] = members[:, p]
+            parent = parent[rep]
+            current = Frame(len(rep), columns)
+        if flt is not None:
+            keep = np.nonzero(self.cond(flt, current))[0]
+            current, parent = current.take(keep), parent[keep]
+        return current, parent
+
+    def _members(self, b: A.Binder, frame: Frame) -> tuple[np.ndarray, np.ndarray, int]:
+        """Rows of the frame repeated once per member, and the member codes."""
+        free = A.names_in(b.set) & frame.columns.keys()
+        if not free:
+            s = self.set(b.set)
+            m = len(s)
+            return (np.repeat(np.arange(frame.n), m), np.tile(s.codes, (frame.n, 1)),
+                    s.arity)
+        if isinstance(b.set, A.Binary) and b.set.op == "..":
+            lo = self._integral(self.num(b.set.left, frame), b.set.left)
+            hi = self._integral(self.num(b.set.right, frame), b.set.right)
+            counts = np.maximum(hi - lo + 1, 0)
+            rep = np.repeat(np.arange(frame.n), counts)
+            starts = np.cumsum(counts) - counts
+            offsets = np.arange(len(rep)) - np.repeat(starts, counts)
+            return rep, (lo[rep] + offsets)[:, None], 1
+        raise EvalError("this set depends on an enclosing index", _span(b.set),
+                        "only ranges such as `1..t` may depend on an outer index; "
+                        "otherwise write a filter, e.g. `j in J : j <= t`")
+
+    def block_keys(self, frame: Frame, index: A.Index | None,
+                   hidden: str = "#") -> np.ndarray:
+        """The key rows (n x arity) of a declaration's index over its frame."""
+        if index is None:
+            return np.zeros((frame.n, 0), dtype=np.int64)
+        cols = []
+        for b_i, b in enumerate(index.binders):
+            if b.names:
+                cols.extend(frame.columns[nm] for nm in b.names)
+            else:
+                p = 0
+                while f"{hidden}{b_i}.{p}" in frame.columns:
+                    cols.append(frame.columns[f"{hidden}{b_i}.{p}"])
+                    p += 1
+        return np.stack(cols, axis=1) if cols else np.zeros((frame.n, 0), dtype=np.int64)
+
+    def index_frame(self, index: A.Index | None) -> Frame:
+        if index is None:
+            return Frame.scalar()
+        frame, _ = self.expand(Frame.scalar(), index.binders, index.filter)
+        return frame
+
+
+def _dedupe(codes: np.ndarray) -> np.ndarray:
+    if len(codes) == 0:
+        return codes
+    dup = KeyIndex(codes).duplicates()
+    return np.delete(codes, dup, axis=0) if len(dup) else codes
+
+
+def domain_text(index: A.Index | None) -> str:
+    """The index sets of a declaration as written, for messages."""
+    if index is None:
+        return "scalar"
+    from optiform.dsl.printer import format_expr  # the printer owns canonical text
+
+    return " * ".join(format_expr(b.set) for b in index.binders)

@@ -1,0 +1,459 @@
+"""AST + data -> ground `Problem`: sets, parameters, variable and constraint blocks.
+
+Data declarations are built in dependency order; each variable, objective
+and constraint becomes one block whose coefficients come from `Linearizer`
+as arrays. An error in one declaration is recorded and its dependants are
+skipped, so one run reports every independent problem. No I/O here: data
+files arrive already read, as `DataItem`s.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from optiform.compiler.classify import classify
+from optiform.compiler.evaluate import EvalError, Evaluator, Scope, domain_text
+from optiform.compiler.ir import (
+    ConstraintBlock,
+    Frame,
+    Objective,
+    ParamValue,
+    Problem,
+    SetValue,
+    Terms,
+    VariableBlock,
+)
+from optiform.compiler.keys import KeyIndex, Universe
+from optiform.compiler.linearize import Linearizer, add
+from optiform.compiler.resolve import resolve
+from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
+from optiform.dsl import ast as A
+from optiform.dsl.data import DataItem, Table
+
+DOMAIN_BOUNDS = {
+    None: ("continuous", -math.inf, math.inf),
+    "real": ("continuous", -math.inf, math.inf),
+    "nonnegative": ("continuous", 0.0, math.inf),
+    "integer": ("integer", -math.inf, math.inf),
+    "binary": ("binary", 0.0, 1.0),
+}
+
+
+def instantiate(model: A.ModelDecl, data: Mapping[str, DataItem] | None = None) -> Problem:
+    """Ground a parsed model over its data; raise DiagnosticError listing every problem."""
+    return _Builder(model, dict(data or {})).build()
+
+
+class _Builder:
+    def __init__(self, model: A.ModelDecl, data: dict[str, DataItem]) -> None:
+        self.model = model
+        self.data = data
+        self.res = resolve(model)
+        declared = {*self.res.sets, *self.res.params, *self.res.variables}
+        self.scope = Scope(Universe(), declared=declared)
+        self.ev = Evaluator(self.scope)
+        self.diagnostics: list[Diagnostic] = []
+        self.failed: set[str] = set()
+
+    def fail(self, exc: EvalError | Diagnostic, name: str | None = None) -> None:
+        self.diagnostics.append(exc.diagnostic if isinstance(exc, EvalError) else exc)
+        if name:
+            self.failed.add(name)
+
+    def blocked(self, *exprs: A.Expr | A.Index | None) -> bool:
+        names: set[str] = set()
+        for e in exprs:
+            if isinstance(e, A.Index):
+                for b in e.binders:
+                    names |= A.names_in(b.set)
+                if e.filter is not None:
+                    names |= A.names_in(e.filter)
+            elif e is not None:
+                names |= A.names_in(e)
+        return bool(names & self.failed)
+
+    def build(self) -> Problem:
+        self._check_data_names()
+        for decl in self.res.order:
+            try:
+                if isinstance(decl, A.SetDecl):
+                    if self.blocked(decl.within, decl.value):
+                        self.failed.add(decl.name)
+                        continue
+                    self.scope.sets[decl.name] = self._set(decl)
+                else:
+                    if self.blocked(decl.index, decl.value, decl.default):
+                        self.failed.add(decl.name)
+                        continue
+                    self.scope.params[decl.name] = self._param(decl)
+            except EvalError as exc:
+                self.fail(exc, decl.name)
+        variables = self._variables()
+        lin = Linearizer(self.ev)
+        objectives = []
+        for o in self.model.objectives:
+            if self.blocked(o.expr):
+                continue
+            try:
+                objectives.append(Objective(o.name, o.sense,
+                                            lin.terms(o.expr, Frame.scalar()), o))
+            except EvalError as exc:
+                self.fail(exc)
+        constraints = []
+        for c in self.model.constraints:
+            if self.blocked(c.index, c.expr):
+                continue
+            try:
+                constraints.append(self._constraint(c, lin))
+            except EvalError as exc:
+                self.fail(exc)
+        if self.diagnostics:
+            raise DiagnosticError(self.diagnostics, self._sources())
+        problem_class, convex = classify(variables, objectives, constraints)
+        return Problem(self.model.name, self.scope.universe, self.scope.sets,
+                       self.scope.params, variables, constraints, objectives, problem_class,
+                       self.model, convex)
+
+    def _sources(self) -> dict[str, str]:
+        sources = {self.model.file: self.model.source}
+        for item in self.data.values():
+            path = item.span.file
+            if path not in sources and not isinstance(item.value, Table):
+                try:
+                    with open(path, encoding="utf-8") as fh:
+                        sources[path] = fh.read()
+                except OSError:
+                    pass
+        return sources
+
+    # ---- data ----------------------------------------------------------------
+    def _check_data_names(self) -> None:
+        decls = {**self.res.sets, **self.res.params}
+        for name, item in self.data.items():
+            decl = decls.get(name)
+            if decl is None:
+                hint = suggest(name, decls) or "declare it in the model's `sets` or `parameters`"
+                self.fail(Diagnostic(f"the data gives `{name}`, which the model does not "
+                                     "declare as a set or parameter", item.span, hint,
+                                     kind="data"))
+            elif decl.value is not None:
+                self.fail(Diagnostic(
+                    f"`{name}` has a value both in the model (line "
+                    f"{decl.span.line if decl.span else '?'}) and in the data", item.span,
+                    "remove one of the two: a data file never silently overrides the model",
+                    kind="data"), name)
+
+    def _member(self, raw: Any, span: Span) -> int:
+        if isinstance(raw, bool):
+            raise EvalError(f"`{raw}` is not a valid member", span, kind="data")
+        if isinstance(raw, float) and raw.is_integer():
+            raw = int(raw)
+        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+            raw = int(raw)
+        if not isinstance(raw, (int, str)):
+            raise EvalError(f"`{raw}` is not a valid member: members are integers or names",
+                            span, kind="data")
+        return self.scope.universe.encode(raw)
+
+    def _number(self, raw: Any, span: Span, what: str) -> float:
+        if isinstance(raw, str):
+            text = raw.strip().lower()
+            if text in ("inf", "infinity", "-inf", "-infinity"):
+                return -math.inf if text.startswith("-") else math.inf
+            try:
+                return float(text)
+            except ValueError:
+                pass
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return float(raw)
+        raise EvalError(f"{what} should be a number, not `{raw}`", span, kind="data")
+
+    def _set_from_data(self, decl: A.SetDecl, item: DataItem) -> SetValue:
+        value = item.value
+        if isinstance(value, Table):
+            rows = [[self._member(c, item.span) for c in row] for row in value.rows]
+            arity = len(value.header)
+        elif isinstance(value, list):
+            rows = [[self._member(c, item.span) for c in (m if isinstance(m, list) else [m])]
+                    for m in value]
+            arities = {len(r) for r in rows}
+            if len(arities) > 1:
+                raise EvalError(f"the members of `{decl.name}` have different numbers of "
+                                "positions", item.span, kind="data")
+            arity = arities.pop() if arities else 1
+        else:
+            raise EvalError(f"set `{decl.name}` should be a list in the data", item.span,
+                            'e.g. "I": [1, 2, 3] or "ARCS": [["a", "b"], ["b", "c"]]',
+                            kind="data")
+        codes = np.array(rows, dtype=np.int64).reshape(len(rows), arity)
+        return SetValue(decl.name, codes)
+
+    def _set(self, decl: A.SetDecl) -> SetValue:
+        if decl.value is not None:
+            value = self.ev.set(decl.value, decl.name)
+        elif decl.name in self.data:
+            value = self._set_from_data(decl, self.data[decl.name])
+        else:
+            raise EvalError(f"set `{decl.name}` has no members", decl.span,
+                            f"give it a value (`{decl.name} = {{a, b}}`) or supply it in a "
+                            "data file with --data")
+        dup = KeyIndex(value.codes).duplicates() if len(value) else []
+        if len(dup):
+            value = SetValue(decl.name, np.delete(value.codes, dup, axis=0))
+        value.name = decl.name
+        if decl.within is not None:
+            outer = self.ev.set(decl.within)
+            if outer.arity != value.arity:
+                raise EvalError(f"`{decl.name}` has {value.arity}-tuples but its `within` set "
+                                f"has {outer.arity}", decl.span)
+            inside = outer.index.lookup([value.codes[:, c] for c in range(value.arity)])
+            if (inside < 0).any():
+                row = value.codes[int(np.nonzero(inside < 0)[0][0])]
+                raise EvalError(
+                    f"member ({self.scope.universe.format_key(row)}) of `{decl.name}` is not "
+                    f"in its `within` set", decl.span, kind="data")
+        return value
+
+    def _param(self, decl: A.ParamDecl) -> ParamValue:
+        ev = self.ev
+        scalar = Frame.scalar()
+        default = None
+        if decl.default is not None:
+            default = float(ev.num(decl.default, scalar)[0])
+        dom = domain_text(decl.index)
+        if decl.index is None:
+            if decl.value is not None:
+                v = float(ev.num(decl.value, scalar)[0])
+            elif decl.name in self.data:
+                item = self.data[decl.name]
+                raw = item.value
+                if isinstance(raw, Table):
+                    raw = raw.rows[0][-1] if raw.rows else None
+                v = self._number(raw, item.span, f"`{decl.name}`")
+            elif default is not None:
+                v = default
+            else:
+                raise self._no_value(decl)
+            return ParamValue(decl.name, np.zeros((1, 0), dtype=np.int64), np.array([v]),
+                              default, dom, decl.span)
+        frame = ev.index_frame(decl.index)
+        domain_keys = ev.block_keys(frame, decl.index)
+        if isinstance(decl.value, A.DictLiteral):
+            keys, values = self._dict_entries(decl, decl.value)
+        elif isinstance(decl.value, A.ListLiteral):
+            keys, values = self._list_entries(decl, decl.value, frame, domain_keys)
+        elif decl.value is not None:
+            keys, values = domain_keys, ev.num(decl.value, frame)
+        elif decl.name in self.data:
+            keys, values = self._data_entries(decl, self.data[decl.name],
+                                              domain_keys.shape[1])
+        elif default is not None:
+            keys, values = np.zeros((0, domain_keys.shape[1]), dtype=np.int64), np.zeros(0)
+        else:
+            raise self._no_value(decl)
+        if keys.shape[1] != domain_keys.shape[1]:
+            raise EvalError(f"the keys of `{decl.name}` have {keys.shape[1]} positions but "
+                            f"its index has {domain_keys.shape[1]}", decl.span, kind="data")
+        if len(keys):
+            inside = KeyIndex(domain_keys).lookup([keys[:, c] for c in range(keys.shape[1])])
+            if (inside < 0).any():
+                row = keys[int(np.nonzero(inside < 0)[0][0])]
+                key = self.scope.universe.format_key(row)
+                raise EvalError(f"key ({key}) of `{decl.name}` is not in its index set {dom}",
+                                decl.span, "check the spelling of the key, or the set",
+                                kind="data")
+        return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
+                          decl.span)
+
+    def _no_value(self, decl: A.ParamDecl) -> EvalError:
+        return EvalError(f"parameter `{decl.name}` has no value", decl.span,
+                         f"give it a value (`{decl.name} = ...`), a `default`, or supply it "
+                         "in a data file with --data", kind="data")
+
+    def _key_row(self, e: A.Expr) -> list[int]:
+        parts = e.items if isinstance(e, A.TupleExpr) else (e,)
+        return [int(self.ev.key(p, Frame.scalar())[0]) for p in parts]
+
+    def _dict_entries(self, decl: A.ParamDecl,
+                      value: A.DictLiteral) -> tuple[np.ndarray, np.ndarray]:
+        rows = [self._key_row(k) for k, _ in value.entries]
+        if len({len(r) for r in rows}) > 1:
+            raise EvalError(f"the keys of `{decl.name}` have different numbers of positions",
+                            value.span)
+        values = [_constant(v, self.ev) for _, v in value.entries]
+        keys = np.array(rows, dtype=np.int64).reshape(len(rows), len(rows[0]) if rows else 0)
+        dup = KeyIndex(keys).duplicates() if len(keys) else []
+        if len(dup):
+            k, _ = value.entries[int(dup[0])]
+            raise EvalError(f"key ({self.scope.universe.format_key(keys[dup[0]])}) of "
+                            f"`{decl.name}` is given twice", getattr(k, "span", value.span))
+        return keys, np.array(values)
+
+    def _list_entries(self, decl: A.ParamDecl, value: A.ListLiteral, frame: Frame,
+                      domain_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        assert decl.index is not None
+        sizes = [len(self.ev.set(b.set)) for b in decl.index.binders]
+        flat: list[float] = []
+
+        def walk(node: A.Expr, depth: int) -> None:
+            if depth == len(sizes):
+                if isinstance(node, A.ListLiteral):
+                    raise EvalError(f"`{decl.name}` has more list levels than index sets",
+                                    node.span)
+                flat.append(_constant(node, self.ev))
+                return
+            if not isinstance(node, A.ListLiteral):
+                raise EvalError(f"`{decl.name}` needs a nested list with one level per index "
+                                f"set ({len(sizes)})", getattr(node, "span", None))
+            if len(node.items) != sizes[depth]:
+                set_text = domain_text(A.Index((decl.index.binders[depth],)))
+                raise EvalError(f"this list has {len(node.items)} entries but `{set_text}` "
+                                f"has {sizes[depth]} members", node.span,
+                                "a nested list follows its sets in order, one entry per "
+                                "member")
+            for item in node.items:
+                walk(item, depth + 1)
+
+        walk(value, 0)
+        if decl.index.filter is not None or len(flat) != len(domain_keys):
+            raise EvalError(f"a list gives `{decl.name}` {len(flat)} values for "
+                            f"{len(domain_keys)} index members", value.span,
+                            "use a dictionary for a filtered or partial parameter")
+        return domain_keys, np.array(flat)
+
+    def _data_entries(self, decl: A.ParamDecl, item: DataItem,
+                      arity: int) -> tuple[np.ndarray, np.ndarray]:
+        rows: list[list[int]] = []
+        values: list[float] = []
+        what = f"a value of `{decl.name}`"
+        if isinstance(item.value, Table):
+            if len(item.value.header) != arity + 1:
+                raise EvalError(f"`{decl.name}.csv` has {len(item.value.header)} columns; "
+                                f"expected {arity} index column(s) and a value column",
+                                item.span, kind="data")
+            for row, line in zip(item.value.rows, item.value.lines):
+                span = Span(item.span.file, line, 1)
+                rows.append([self._member(c, span) for c in row[:-1]])
+                values.append(self._number(row[-1], span, what))
+        else:
+            def walk(node: Any, prefix: list[int]) -> None:
+                if len(prefix) == arity:
+                    rows.append(prefix)
+                    values.append(self._number(node, item.span, what))
+                    return
+                if not isinstance(node, dict):
+                    raise EvalError(f"`{decl.name}` should be nested objects, {arity} "
+                                    "level(s) deep, keyed by its indices", item.span,
+                                    '"cost": {"a": {"x": 1}}', kind="data")
+                for k, v in node.items():
+                    walk(v, [*prefix, self._member(k, item.span)])
+
+            walk(item.value, [])
+        keys = np.array(rows, dtype=np.int64).reshape(len(rows), arity)
+        return keys, np.array(values, dtype=float)
+
+    # ---- variables and constraints -----------------------------------------------
+    def _variables(self) -> list[VariableBlock]:
+        blocks = []
+        offset = 0
+        for v in self.model.variables:
+            if self.blocked(v.index, v.lower, v.upper, v.init):
+                self.failed.add(v.name)
+                continue
+            try:
+                frame = self.ev.index_frame(v.index)
+                keys = self.ev.block_keys(frame, v.index)
+                kind, lo, hi = DOMAIN_BOUNDS[v.domain]
+                lower = np.full(frame.n, lo)
+                upper = np.full(frame.n, hi)
+                if v.lower is not None:
+                    lower = np.maximum(lower, self.ev.num(v.lower, frame))
+                if v.upper is not None:
+                    upper = np.minimum(upper, self.ev.num(v.upper, frame))
+                init = self.ev.num(v.init, frame) if v.init is not None else None
+                bad = np.nonzero(lower > upper)[0]
+                if len(bad):
+                    key = self.scope.universe.format_key(keys[bad[0]])
+                    at = f"[{key}]" if keys.shape[1] else ""
+                    raise EvalError(f"`{v.name}{at}` has lower bound {lower[bad[0]]:g} above "
+                                    f"its upper bound {upper[bad[0]]:g}", v.span)
+                block = VariableBlock(v.name, keys, offset, kind, lower, upper, init, v,
+                                      domain_text(v.index))
+            except EvalError as exc:
+                self.fail(exc, v.name)
+                continue
+            self.scope.variables[v.name] = block
+            blocks.append(block)
+            offset += block.size
+        return blocks
+
+    def _constraint(self, c: A.ConstraintDecl, lin: Linearizer) -> ConstraintBlock:
+        frame = self.ev.index_frame(c.index)
+        keys = self.ev.block_keys(frame, c.index)
+        lo_e, mid, hi_e = split_comparison(c)
+        n = frame.n
+        ranged = lo_e is not None and hi_e is not None and lo_e is not hi_e
+        if ranged and (lin.has_vars(lo_e) or lin.has_vars(hi_e)):  # type: ignore[arg-type]
+            raise EvalError("the bounds of a ranged constraint cannot contain variables",
+                            c.expr.span, "split it into two constraints")
+        terms = lin.terms(mid, frame)
+        if lo_e is not None and hi_e is not None and not (lin.has_vars(lo_e) or
+                                                          lin.has_vars(hi_e)):
+            lower, upper = self.ev.num(lo_e, frame), self.ev.num(hi_e, frame)
+        else:
+            # A plain comparison: move everything to the left, bounds from the sense.
+            lower, upper = np.full(n, -math.inf), np.full(n, math.inf)
+            other = hi_e if hi_e is not None else lo_e
+            assert other is not None
+            terms = add(terms, lin.terms(other, frame), -1.0)
+            if hi_e is not None:
+                upper = np.zeros(n)
+            if lo_e is not None:
+                lower = np.zeros(n)
+        shift = terms.const
+        terms = Terms(n, np.zeros(n), terms.lin_row, terms.lin_col, terms.lin_val,
+                      terms.quad_row, terms.quad_col1, terms.quad_col2, terms.quad_val,
+                      terms.nonlinear)
+        return ConstraintBlock(c.name, keys, terms, lower - shift, upper - shift, c, frame)
+
+
+def split_comparison(c: A.ConstraintDecl) -> tuple[A.Expr | None, A.Expr, A.Expr | None]:
+    """(lower, middle, upper) of a constraint: `lo <= e <= hi`, `e <= hi`, `e == v`...
+
+    For `a == b` both bounds are b; for `a <= b`, lower is None; for `a >= b`,
+    the middle is a and the lower is b.
+    """
+    e = c.expr
+    if not (isinstance(e, A.Binary) and e.op in ("<=", ">=", "==")):
+        if isinstance(e, A.Binary) and e.op in ("<", ">", "!="):
+            raise EvalError(f"`{e.op}` is not allowed in a constraint", e.span,
+                            "constraints use <=, >= or ==; strict comparisons belong in "
+                            "filters")
+        raise EvalError(f"constraint `{c.name}` is not a comparison", c.span,
+                        "write `expr <= expr`, `expr >= expr`, `expr == expr` or "
+                        "`lo <= expr <= hi`")
+    left = e.left
+    if isinstance(left, A.Binary) and left.op in ("<=", ">=", "==", "<", ">", "!="):
+        if left.op != e.op or e.op == "==":
+            raise EvalError("a ranged constraint needs two `<=` or two `>=`", e.span,
+                            "write `lo <= expr <= hi`")
+        if e.op == "<=":
+            return left.left, left.right, e.right
+        return e.right, left.right, left.left
+    if e.op == "<=":
+        return None, left, e.right
+    if e.op == ">=":
+        return e.right, left, None
+    return e.right, left, e.right
+
+
+def _constant(e: A.Expr, ev: Evaluator) -> float:
+    if isinstance(e, A.Number):
+        return float(e.value)
+    if isinstance(e, A.Unary) and e.op == "-" and isinstance(e.operand, A.Number):
+        return -float(e.operand.value)
+    return float(ev.num(e, Frame.scalar())[0])

@@ -1,0 +1,189 @@
+"""The ground, solver-independent problem: what is solved.
+
+`ModelDecl` (the AST) is what was written; `Problem` is the model grounded
+over its data: sets and parameters as code arrays, variables and constraints
+as blocks over index tuples with their coefficients in COO arrays. Every
+block keeps its declaration and binding frame, so the checker can evaluate
+the original expression again and point back at its source line.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+
+from optiform.compiler.keys import KeyIndex, Universe
+from optiform.diagnostics import Span
+from optiform.dsl import ast as A
+
+
+class ProblemClass(str, enum.Enum):
+    LP = "LP"
+    MILP = "MILP"
+    QP = "QP"
+    MIQP = "MIQP"
+    NLP = "NLP"
+    MINLP = "MINLP"
+
+    @property
+    def integer(self) -> bool:
+        return self in (ProblemClass.MILP, ProblemClass.MIQP, ProblemClass.MINLP)
+
+
+@dataclass
+class SetValue:
+    """An ordered set: one row of codes per member (n x arity)."""
+
+    name: str
+    codes: np.ndarray
+
+    @property
+    def arity(self) -> int:
+        return int(self.codes.shape[1])
+
+    def __len__(self) -> int:
+        return int(self.codes.shape[0])
+
+    @cached_property
+    def index(self) -> KeyIndex:
+        return KeyIndex(self.codes)
+
+
+@dataclass
+class ParamValue:
+    """A parameter's entries: key rows, values, and the default for absent keys."""
+
+    name: str
+    keys: np.ndarray  # n x arity; arity 0 for a scalar
+    values: np.ndarray
+    default: float | None = None
+    domain: str = ""  # the index set as written, for messages
+    span: Span | None = None
+
+    @property
+    def arity(self) -> int:
+        return int(self.keys.shape[1])
+
+    @cached_property
+    def index(self) -> KeyIndex:
+        return KeyIndex(self.keys)
+
+
+@dataclass
+class Frame:
+    """Rows of bindings: each bound index name maps to a column of codes."""
+
+    n: int
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @staticmethod
+    def scalar() -> Frame:
+        return Frame(1, {})
+
+    def take(self, rows: np.ndarray) -> Frame:
+        return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()})
+
+
+@dataclass
+class VariableBlock:
+    name: str
+    keys: np.ndarray  # n x arity
+    offset: int
+    domain: str  # continuous | integer | binary
+    lower: np.ndarray
+    upper: np.ndarray
+    init: np.ndarray | None
+    decl: A.VarDecl
+    domain_text: str = ""
+
+    @property
+    def size(self) -> int:
+        return int(self.keys.shape[0])
+
+    @property
+    def arity(self) -> int:
+        return int(self.keys.shape[1])
+
+    @cached_property
+    def index(self) -> KeyIndex:
+        return KeyIndex(self.keys)
+
+
+@dataclass
+class Terms:
+    """Linear and quadratic terms of n rows, and a constant per row.
+
+    `nonlinear` marks rows that are neither: no backend here gets terms for
+    them, and the class of the problem says which backend could.
+    """
+
+    n: int
+    const: np.ndarray
+    lin_row: np.ndarray
+    lin_col: np.ndarray
+    lin_val: np.ndarray
+    quad_row: np.ndarray
+    quad_col1: np.ndarray
+    quad_col2: np.ndarray
+    quad_val: np.ndarray
+    nonlinear: bool = False
+
+    @property
+    def quadratic(self) -> bool:
+        return bool(len(self.quad_val)) and bool(np.any(self.quad_val != 0))
+
+
+@dataclass
+class ConstraintBlock:
+    """Rows lower <= terms <= upper, one per member of the constraint's index."""
+
+    name: str
+    keys: np.ndarray
+    terms: Terms
+    lower: np.ndarray
+    upper: np.ndarray
+    decl: A.ConstraintDecl
+    frame: Frame
+
+    @property
+    def size(self) -> int:
+        return int(self.keys.shape[0])
+
+
+@dataclass
+class Objective:
+    name: str
+    sense: str  # minimize | maximize
+    terms: Terms  # one row
+    decl: A.ObjectiveDecl
+
+
+@dataclass
+class Problem:
+    name: str
+    universe: Universe
+    sets: dict[str, SetValue]
+    params: dict[str, ParamValue]
+    variables: list[VariableBlock]
+    constraints: list[ConstraintBlock]
+    objectives: list[Objective]
+    problem_class: ProblemClass
+    model: A.ModelDecl
+    convex: bool | None = None
+
+    @property
+    def n_vars(self) -> int:
+        return sum(v.size for v in self.variables)
+
+    @property
+    def n_rows(self) -> int:
+        return sum(c.size for c in self.constraints)
+
+    def variable(self, name: str) -> VariableBlock:
+        return next(v for v in self.variables if v.name == name)
+
+    def objective(self, name: str) -> Objective:
+        return next(o for o in self.objectives if o.name == name)

@@ -1,0 +1,160 @@
+"""Expressions in variables -> linear and quadratic terms, block by block.
+
+The parts of an expression without variables go to the evaluator as whole
+arrays; only the skeleton that touches variables is walked here, and each
+step is an array operation over all rows of the block at once: a sum remaps
+term rows to their parent row, a product of two affine blocks pairs terms
+row by row. Whatever is neither linear nor quadratic marks the block
+nonlinear, so that the problem's class says which backend can take it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optiform.compiler.evaluate import EvalError, Evaluator
+from optiform.compiler.ir import Frame, Terms
+from optiform.dsl import ast as A
+
+_EMPTY_I = np.zeros(0, dtype=np.int64)
+_EMPTY_F = np.zeros(0)
+
+
+def constant(values: np.ndarray) -> Terms:
+    n = len(values)
+    return Terms(n, np.asarray(values, dtype=float), _EMPTY_I, _EMPTY_I, _EMPTY_F,
+                 _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+
+
+def nonlinear(n: int) -> Terms:
+    t = constant(np.zeros(n))
+    t.nonlinear = True
+    return t
+
+
+def _is_constant(t: Terms) -> bool:
+    return not t.nonlinear and len(t.lin_val) == 0 and len(t.quad_val) == 0
+
+
+def add(a: Terms, b: Terms, sign: float = 1.0) -> Terms:
+    if a.nonlinear or b.nonlinear:
+        return nonlinear(a.n)
+    return Terms(
+        a.n, a.const + sign * b.const,
+        np.concatenate([a.lin_row, b.lin_row]), np.concatenate([a.lin_col, b.lin_col]),
+        np.concatenate([a.lin_val, sign * b.lin_val]),
+        np.concatenate([a.quad_row, b.quad_row]), np.concatenate([a.quad_col1, b.quad_col1]),
+        np.concatenate([a.quad_col2, b.quad_col2]),
+        np.concatenate([a.quad_val, sign * b.quad_val]),
+    )
+
+
+def scale(t: Terms, factor: np.ndarray) -> Terms:
+    """Each row multiplied by its own factor."""
+    if t.nonlinear:
+        return t
+    return Terms(t.n, t.const * factor, t.lin_row, t.lin_col, t.lin_val * factor[t.lin_row],
+                 t.quad_row, t.quad_col1, t.quad_col2, t.quad_val * factor[t.quad_row])
+
+
+def multiply(a: Terms, b: Terms) -> Terms:
+    if _is_constant(a):
+        return scale(b, a.const)
+    if _is_constant(b):
+        return scale(a, b.const)
+    if a.nonlinear or b.nonlinear or len(a.quad_val) or len(b.quad_val):
+        return nonlinear(a.n)
+    # (ca + La)(cb + Lb) = ca*cb + ca*Lb + cb*La + La*Lb, the last paired row by row.
+    linear = add(scale(_linear_part(b), a.const), scale(_linear_part(a), b.const))
+    order = np.argsort(b.lin_row, kind="stable")
+    b_rows = b.lin_row[order]
+    starts = np.searchsorted(b_rows, a.lin_row, side="left")
+    ends = np.searchsorted(b_rows, a.lin_row, side="right")
+    counts = ends - starts
+    a_rep = np.repeat(np.arange(len(a.lin_row)), counts)
+    offsets = np.arange(len(a_rep)) - np.repeat(np.cumsum(counts) - counts, counts)
+    b_sel = order[np.repeat(starts, counts) + offsets]
+    quad = Terms(a.n, a.const * b.const, _EMPTY_I, _EMPTY_I, _EMPTY_F,
+                 a.lin_row[a_rep], a.lin_col[a_rep], b.lin_col[b_sel],
+                 a.lin_val[a_rep] * b.lin_val[b_sel])
+    return add(quad, linear)
+
+
+def _linear_part(t: Terms) -> Terms:
+    return Terms(t.n, np.zeros(t.n), t.lin_row, t.lin_col, t.lin_val,
+                 _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+
+
+def regroup(t: Terms, parent: np.ndarray, n: int) -> Terms:
+    """Terms of child rows summed into their parent rows (a `sum` reduction)."""
+    if t.nonlinear:
+        return nonlinear(n)
+    return Terms(n, np.bincount(parent, weights=t.const, minlength=n).astype(float),
+                 parent[t.lin_row], t.lin_col, t.lin_val,
+                 parent[t.quad_row], t.quad_col1, t.quad_col2, t.quad_val)
+
+
+def embed(t: Terms, rows: np.ndarray, n: int) -> Terms:
+    """Terms of a subset of rows placed back among n rows (others zero)."""
+    if t.nonlinear:
+        return nonlinear(n)
+    const = np.zeros(n)
+    const[rows] = t.const
+    return Terms(n, const, rows[t.lin_row], t.lin_col, t.lin_val,
+                 rows[t.quad_row], t.quad_col1, t.quad_col2, t.quad_val)
+
+
+class Linearizer:
+    """Builds `Terms` for expressions that mention variables."""
+
+    def __init__(self, evaluator: Evaluator) -> None:
+        self.ev = evaluator
+        self.var_names = set(evaluator.scope.variables)
+
+    def has_vars(self, e: A.Expr) -> bool:
+        return bool(A.names_in(e) & self.var_names)
+
+    def terms(self, e: A.Expr, frame: Frame) -> Terms:  # noqa: C901
+        if not self.has_vars(e):
+            return constant(self.ev.num(e, frame))
+        n = frame.n
+        if isinstance(e, A.Name):
+            v = self.ev.scope.variables[e.name]
+            return Terms(n, np.zeros(n), np.arange(n), np.full(n, v.offset, dtype=np.int64),
+                         np.ones(n), _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+        if isinstance(e, A.Subscript):
+            v = self.ev.scope.variables.get(e.name)
+            if v is None:
+                raise EvalError(f"`{e.name}` is not a variable", e.span)
+            self.ev._arity(e, v.arity, "variable")
+            cols = [self.ev.key(i, frame) for i in e.indices]
+            pos = self.ev.var_positions(e, v, cols)
+            return Terms(n, np.zeros(n), np.arange(n), v.offset + pos, np.ones(n),
+                         _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+        if isinstance(e, A.Unary) and e.op == "-":
+            return scale(self.terms(e.operand, frame), np.full(n, -1.0))
+        if isinstance(e, A.Binary):
+            if e.op in ("+", "-"):
+                return add(self.terms(e.left, frame), self.terms(e.right, frame),
+                           1.0 if e.op == "+" else -1.0)
+            if e.op == "*":
+                return multiply(self.terms(e.left, frame), self.terms(e.right, frame))
+            if e.op == "/" and not self.has_vars(e.right):
+                return scale(self.terms(e.left, frame), 1.0 / self.ev.num(e.right, frame))
+            if e.op == "^" and not self.has_vars(e.right):
+                power = self.ev.num(e.right, frame)
+                base = self.terms(e.left, frame)
+                if np.all(power == 1):
+                    return base
+                if np.all(power == 2):
+                    return multiply(base, base)
+            return nonlinear(n)
+        if isinstance(e, A.Reduction) and e.op == "sum":
+            child, parent = self.ev.expand(frame, e.binders, e.filter)
+            return regroup(self.terms(e.body, child), parent, n)
+        if isinstance(e, A.Conditional):
+            mask = self.ev.cond(e.cond, frame)
+            yes, no = np.nonzero(mask)[0], np.nonzero(~mask)[0]
+            return add(embed(self.terms(e.then, frame.take(yes)), yes, n),
+                       embed(self.terms(e.otherwise, frame.take(no)), no, n))
+        return nonlinear(n)

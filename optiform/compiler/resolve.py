@@ -1,0 +1,303 @@
+"""Names, scopes and dependency order, checked before any data is touched.
+
+Every name in every declaration is resolved against the bound indices and
+the declared sets, parameters and variables; unknown names get the nearest
+declared one as a suggestion, and variables are kept out of sets,
+parameters, bounds and filters. Sets and parameters are ordered so that each
+comes after what it uses; a cycle is an error naming its members. All
+problems of a file are collected and raised together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
+from optiform.dsl import ast as A
+
+FUNCTIONS = {
+    "abs": 1, "exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1,
+    "floor": 1, "ceil": 1, "round": 1, "min": -2, "max": -2, "card": 1,
+}
+ARITH_OPS = {"+", "-", "*", "/", "mod", "^"}
+SET_OPS = {"union", "inter", "diff"}
+COMPARISONS = {"<=", ">=", "==", "!=", "<", ">"}
+
+Decl = A.SetDecl | A.ParamDecl | A.VarDecl | A.ObjectiveDecl | A.ConstraintDecl
+
+
+@dataclass
+class Resolution:
+    """What the instantiation pass needs: declarations by name, data ones in order."""
+
+    sets: dict[str, A.SetDecl]
+    params: dict[str, A.ParamDecl]
+    variables: dict[str, A.VarDecl]
+    order: list[A.SetDecl | A.ParamDecl]
+    data_names: set[str] = field(default_factory=set)
+
+
+class _Walker:
+    def __init__(self, model: A.ModelDecl) -> None:
+        self.model = model
+        self.sets = {d.name: d for d in model.sets}
+        self.params = {d.name: d for d in model.parameters}
+        self.vars = {d.name: d for d in model.variables}
+        self.diagnostics: list[Diagnostic] = []
+        self.deps: set[str] = set()
+        self.allow_vars = False
+        self.where = ""
+
+    def declared(self) -> list[str]:
+        return [*self.sets, *self.params, *self.vars]
+
+    def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(message, span, hint))
+
+    def unknown(self, name: str, span: Span | None, bound: Iterable[str]) -> None:
+        hint = suggest(name, [*bound, *self.declared()])
+        self.error(f"unknown name `{name}`", span,
+                   hint or "declare it in `sets`, `parameters` or `variables`, "
+                   "or bind it as an index (`i in I`)")
+
+    # ---- expressions ----------------------------------------------------------
+    def binders(self, binders: Iterable[A.Binder], bound: frozenset[str]) -> frozenset[str]:
+        inner = set(bound)
+        for b in binders:
+            self.expr(b.set, frozenset(inner), "set")
+            for name in b.names or ():
+                if name in inner:
+                    self.error(f"index `{name}` is already bound here", b.span,
+                               "use a different name for the inner index")
+                elif name in self.sets or name in self.params or name in self.vars:
+                    self.error(f"index `{name}` has the name of a declared "
+                               f"{self.kind_of(name)}", b.span, "rename the index")
+                inner.add(name)
+        return frozenset(inner)
+
+    def kind_of(self, name: str) -> str:
+        return "set" if name in self.sets else "parameter" if name in self.params else "variable"
+
+    def keyish(self, e: A.Expr, bound: frozenset[str]) -> bool:
+        return isinstance(e, A.Symbol) or (isinstance(e, A.Name) and e.name in bound)
+
+    def expr(self, e: A.Expr, bound: frozenset[str], ctx: str) -> None:  # noqa: C901
+        if isinstance(e, (A.Number, A.Symbol)):
+            return
+        if isinstance(e, A.Name):
+            self.name(e, bound, ctx)
+        elif isinstance(e, A.Subscript):
+            self.subscript(e, bound)
+        elif isinstance(e, A.Call):
+            self.call(e, bound)
+        elif isinstance(e, A.Unary):
+            self.expr(e.operand, bound, "cond" if e.op == "not" else "num")
+        elif isinstance(e, A.Binary):
+            self.binary(e, bound, ctx)
+        elif isinstance(e, A.Conditional):
+            self.condition(e.cond, bound)
+            self.expr(e.then, bound, ctx)
+            self.expr(e.otherwise, bound, ctx)
+        elif isinstance(e, A.Reduction):
+            inner = self.binders(e.binders, bound)
+            if e.filter is not None:
+                self.condition(e.filter, inner)
+            self.expr(e.body, inner, "num")
+        elif isinstance(e, A.Comprehension):
+            inner = self.binders(e.binders, bound)
+            if e.filter is not None:
+                self.condition(e.filter, inner)
+        elif isinstance(e, (A.SetLiteral, A.TupleExpr)):
+            for item in e.items:
+                self.expr(item, bound, "key")
+        elif isinstance(e, A.DictLiteral):
+            for k, v in e.entries:
+                self.expr(k, bound, "key")
+                self.expr(v, bound, "num")
+        elif isinstance(e, A.ListLiteral):
+            for item in e.items:
+                self.expr(item, bound, "num")
+
+    def condition(self, e: A.Expr, bound: frozenset[str]) -> None:
+        saved, self.allow_vars = self.allow_vars, False
+        saved_where, self.where = self.where, "a condition"
+        self.expr(e, bound, "cond")
+        self.allow_vars, self.where = saved, saved_where
+
+    def name(self, e: A.Name, bound: frozenset[str], ctx: str) -> None:
+        n = e.name
+        if n in bound:
+            return
+        if n in self.sets or n in self.params:
+            self.deps.add(n)
+            if n in self.params and self.params[n].index is not None and ctx != "key":
+                self.error(f"parameter `{n}` is indexed; give its indices: `{n}[...]`", e.span)
+            if n in self.sets and ctx in ("num", "cond"):
+                self.error(f"set `{n}` used as a number", e.span,
+                           f"use `card({n})` for its size, or `i in {n}` to bind an index")
+            return
+        if n in self.vars:
+            self.var_use(n, e.span)
+            if self.vars[n].index is not None:
+                self.error(f"variable `{n}` is indexed; give its indices: `{n}[...]`", e.span)
+            return
+        if ctx == "key":
+            return  # a symbol, such as `bread` in `{bread, milk}` or `cost[bread]`
+        self.unknown(n, e.span, bound)
+
+    def var_use(self, name: str, span: Span | None) -> None:
+        if not self.allow_vars:
+            self.error(f"variable `{name}` cannot appear in {self.where}", span,
+                       "sets, parameters, bounds and conditions use only data and indices")
+
+    def subscript(self, e: A.Subscript, bound: frozenset[str]) -> None:
+        n = e.name
+        if n in self.params:
+            self.deps.add(n)
+            if self.params[n].index is None:
+                self.error(f"parameter `{n}` is a scalar and takes no indices", e.span,
+                           f"write `{n}` alone")
+        elif n in self.vars:
+            self.var_use(n, e.span)
+            if self.vars[n].index is None:
+                self.error(f"variable `{n}` is a scalar and takes no indices", e.span,
+                           f"write `{n}` alone")
+        elif n in self.sets:
+            self.error(f"set `{n}` is not indexed", e.span,
+                       f"write `i in {n}` to range over its members")
+        else:
+            self.unknown(n, e.span, bound)
+        for idx in e.indices:
+            self.expr(idx, bound, "key")
+
+    def call(self, e: A.Call, bound: frozenset[str]) -> None:
+        arity = FUNCTIONS.get(e.func)
+        if arity is None:
+            hint = suggest(e.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS))
+            self.error(f"unknown function `{e.func}`", e.span, hint)
+        elif arity > 0 and len(e.args) != arity:
+            self.error(f"`{e.func}` takes {arity} argument, not {len(e.args)}", e.span)
+        elif arity < 0 and len(e.args) < -arity:
+            self.error(f"`{e.func}` takes at least {-arity} arguments", e.span,
+                       f"for a reduction write `{e.func}(i in I) expr`")
+        for a in e.args:
+            self.expr(a, bound, "set" if e.func == "card" else "num")
+
+    def binary(self, e: A.Binary, bound: frozenset[str], ctx: str) -> None:
+        op = e.op
+        if op in SET_OPS or (op == "*" and ctx == "set"):
+            self.expr(e.left, bound, "set")
+            self.expr(e.right, bound, "set")
+        elif op == "in":
+            self.expr(e.left, bound, "key")
+            self.expr(e.right, bound, "set")
+        elif op in ("and", "or"):
+            self.expr(e.left, bound, "cond")
+            self.expr(e.right, bound, "cond")
+        elif op in COMPARISONS:
+            sub = "key" if self.keyish(e.left, bound) or self.keyish(e.right, bound) else "num"
+            self.expr(e.left, bound, sub)
+            self.expr(e.right, bound, sub)
+        else:
+            sub = "key" if ctx == "key" else "num"
+            self.expr(e.left, bound, sub)
+            self.expr(e.right, bound, sub)
+
+    # ---- declarations -------------------------------------------------------------
+    def index(self, index: A.Index | None) -> frozenset[str]:
+        if index is None:
+            return frozenset()
+        bound = self.binders(index.binders, frozenset())
+        if index.filter is not None:
+            self.condition(index.filter, bound)
+        return bound
+
+    def in_decl(self, where: str, allow_vars: bool) -> None:
+        self.where, self.allow_vars, self.deps = where, allow_vars, set()
+
+
+def resolve(model: A.ModelDecl) -> Resolution:
+    """Check names and order the data declarations; raise on any problem."""
+    w = _Walker(model)
+    _check_unique(model, w)
+    graph: dict[str, set[str]] = {}
+    for s in model.sets:
+        w.in_decl(f"set `{s.name}`", False)
+        if s.within is not None:
+            w.expr(s.within, frozenset(), "set")
+        if s.value is not None:
+            w.expr(s.value, frozenset(), "set")
+        graph[s.name] = set(w.deps)
+    for p in model.parameters:
+        w.in_decl(f"parameter `{p.name}`", False)
+        bound = w.index(p.index)
+        for e in (p.value, p.default):
+            if e is not None:
+                w.expr(e, bound, "num")
+        graph[p.name] = set(w.deps)
+    for v in model.variables:
+        w.in_decl(f"the bounds of variable `{v.name}`", False)
+        bound = w.index(v.index)
+        for e in (v.lower, v.upper, v.init):
+            if e is not None:
+                w.expr(e, bound, "num")
+    for o in model.objectives:
+        w.in_decl("an objective", True)
+        w.expr(o.expr, frozenset(), "num")
+    for c in model.constraints:
+        w.in_decl("an index filter", True)
+        bound = w.index(c.index)
+        w.in_decl("a constraint", True)
+        w.expr(c.expr, bound, "num")
+    order = _topological(model, graph, w)
+    if w.diagnostics:
+        raise DiagnosticError(w.diagnostics, {model.file: model.source})
+    data_names = {s.name for s in model.sets if s.value is None}
+    data_names |= {p.name for p in model.parameters if p.value is None}
+    return Resolution(w.sets, w.params, w.vars, order, data_names)
+
+
+def _check_unique(model: A.ModelDecl, w: _Walker) -> None:
+    seen: dict[str, Decl] = {}
+    decls: list[Decl] = [*model.sets, *model.parameters, *model.variables,
+                         *model.objectives, *model.constraints]
+    for d in decls:
+        if d.name in seen:
+            first = seen[d.name].span
+            at = f" (first declared at line {first.line})" if first else ""
+            w.error(f"`{d.name}` is declared twice{at}", d.span, "give each a distinct name")
+        else:
+            seen[d.name] = d
+
+
+def _topological(model: A.ModelDecl, graph: dict[str, set[str]],
+                 w: _Walker) -> list[A.SetDecl | A.ParamDecl]:
+    decls: dict[str, A.SetDecl | A.ParamDecl] = {d.name: d for d in model.sets}
+    decls.update({d.name: d for d in model.parameters})
+    order: list[A.SetDecl | A.ParamDecl] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = stack[stack.index(name):] + [name]
+            w.error("declarations depend on each other in a cycle: " + " -> ".join(cycle),
+                    decls[name].span, "break the cycle by giving one of them a value")
+            return
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(graph.get(name, ())):
+            if dep in decls and dep != name:
+                visit(dep)
+            elif dep == name:
+                w.error(f"`{name}` is defined in terms of itself", decls[name].span)
+        stack.pop()
+        state[name] = 2
+        order.append(decls[name])
+
+    for name in decls:
+        visit(name)
+    return order

@@ -1,0 +1,128 @@
+"""Data files -> raw values by name, each with the place it came from.
+
+JSON and YAML files hold one object: a set is a list (a tuple set a list of
+lists), a scalar a number, an indexed parameter nested objects keyed by its
+indices in order. A folder holds one CSV file per set or parameter, named
+after it: a set's rows are its members, a parameter's rows are its indices
+followed by its value. What the values mean is decided by the compiler,
+which knows each name's declaration.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optiform.diagnostics import Diagnostic, DiagnosticError, Span
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of a CSV file; `lines` gives each row's line number."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    lines: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class DataItem:
+    name: str
+    value: Any  # number, list, nested dict, or Table
+    span: Span
+
+
+def load_data(path: str | Path) -> dict[str, DataItem]:
+    """Read a JSON or YAML file, or a folder of CSV files."""
+    path = Path(path)
+    if not path.exists():
+        raise DiagnosticError([Diagnostic(f"data file `{path}` does not exist", None,
+                                          "check the path given to --data", kind="data")])
+    if path.is_dir():
+        return _load_csv_folder(path)
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        return _load_json(text, str(path))
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _load_yaml(text, str(path))
+    raise DiagnosticError([Diagnostic(
+        f"cannot read data from `{path}`", None,
+        "use a .json, .yaml or .yml file, or a folder of .csv files", kind="data")])
+
+
+def _error(message: str, span: Span | None, hint: str | None = None,
+           text: str | None = None) -> DiagnosticError:
+    sources = {span.file: text} if span and text is not None else {}
+    return DiagnosticError([Diagnostic(message, span, hint, kind="data")], sources)
+
+
+def _load_json(text: str, file: str) -> dict[str, DataItem]:
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _error(f"invalid JSON: {exc.msg}", Span(file, exc.lineno, exc.colno),
+                     text=text) from None
+    if not isinstance(obj, dict):
+        raise _error("a data file holds one object of names", Span(file, 1, 1),
+                     '{"demand": {"a": 1}, "I": [1, 2]}', text)
+    items = {}
+    for name, value in obj.items():
+        m = re.search(r'"' + re.escape(name) + r'"\s*:', text)
+        offset = m.start() if m else 0
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        items[name] = DataItem(name, value, Span(file, line, column, line,
+                                                 column + len(name) + 2))
+    return items
+
+
+def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        obj = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else None
+        raise _error(f"invalid YAML: {getattr(exc, 'problem', exc)}", span, text=text) from None
+    if not isinstance(obj, dict) or not isinstance(root, yaml.MappingNode):
+        raise _error("a data file holds one mapping of names", Span(file, 1, 1), text=text)
+    items = {}
+    for key_node, _ in root.value:
+        name = key_node.value
+        mark = key_node.start_mark
+        span = Span(file, mark.line + 1, mark.column + 1, mark.line + 1,
+                    mark.column + 1 + len(name))
+        items[name] = DataItem(name, obj[name], span)
+    return items
+
+
+def _load_csv_folder(folder: Path) -> dict[str, DataItem]:
+    items = {}
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+        if not rows:
+            raise _error(f"`{path.name}` is empty", Span(str(path), 1, 1),
+                         "the first row names the columns")
+        header = tuple(h.strip() for h in rows[0])
+        body, lines = [], []
+        for number, row in enumerate(rows[1:], start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                raise _error(f"row has {len(row)} cells but the header has {len(header)}",
+                             Span(str(path), number, 1))
+            body.append(tuple(cell.strip() for cell in row))
+            lines.append(number)
+        items[path.stem] = DataItem(path.stem, Table(header, tuple(body), tuple(lines)),
+                                    Span(str(path), 1, 1))
+    if not items:
+        raise _error(f"the folder `{folder}` has no .csv files", None,
+                     "put one NAME.csv per set or parameter in it")
+    return items

@@ -1,0 +1,160 @@
+"""What a backend returns and what a user gets back.
+
+Termination (why the solver stopped) and primal status (whether it has a
+point) are kept apart, as MathOptInterface does; the status a user reads is
+derived from both and from the checker's verdict.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from optiform.compiler.ir import Problem
+    from optiform.verify import ViolationReport
+
+
+class TerminationStatus(str, enum.Enum):
+    OPTIMAL = "optimal"
+    LOCALLY_SOLVED = "locally_solved"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    TIME_LIMIT = "time_limit"
+    ITERATION_LIMIT = "iteration_limit"
+    ERROR = "error"
+
+
+class ResultStatus(str, enum.Enum):
+    FEASIBLE_POINT = "feasible_point"
+    NO_SOLUTION = "no_solution"
+
+
+class ExitCode(enum.IntEnum):
+    """Exit codes a script can rely on (typer keeps 2 for usage errors)."""
+
+    OK = 0
+    MODEL_ERROR = 1
+    INFEASIBLE = 3
+    UNBOUNDED = 4
+    NO_SOLUTION = 5
+    CHECK_FAILED = 6
+
+
+@dataclass
+class Solution:
+    termination: TerminationStatus
+    primal_status: ResultStatus
+    objective_values: dict[str, float]
+    values: np.ndarray | None
+    backend: str
+    duals: dict[str, np.ndarray] | None = None
+    reduced_costs: np.ndarray | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def has_point(self) -> bool:
+        return self.primal_status is ResultStatus.FEASIBLE_POINT and self.values is not None
+
+
+@dataclass
+class Result:
+    """A solution together with the checker's report on it."""
+
+    problem: Problem
+    solution: Solution
+    report: ViolationReport | None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def status(self) -> str:
+        term = self.solution.termination
+        if term in (TerminationStatus.OPTIMAL, TerminationStatus.LOCALLY_SOLVED):
+            return term.value
+        if term in (TerminationStatus.TIME_LIMIT, TerminationStatus.ITERATION_LIMIT):
+            return "feasible" if self.solution.has_point else "time_limit"
+        if term is TerminationStatus.INFEASIBLE_OR_UNBOUNDED:
+            return "infeasible"
+        return term.value
+
+    @property
+    def verified(self) -> bool:
+        return self.report is not None and self.report.feasible
+
+    @property
+    def exit_code(self) -> ExitCode:
+        status = self.status
+        if status == "infeasible":
+            return ExitCode.INFEASIBLE
+        if status == "unbounded":
+            return ExitCode.UNBOUNDED
+        if not self.solution.has_point:
+            return ExitCode.NO_SOLUTION
+        return ExitCode.OK if self.verified else ExitCode.CHECK_FAILED
+
+    @property
+    def objectives(self) -> dict[str, float]:
+        return dict(self.solution.objective_values)
+
+    @property
+    def objective(self) -> float | None:
+        values = self.solution.objective_values
+        return next(iter(values.values())) if values else None
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Variable values: a float for a scalar, a dict keyed by index tuples otherwise."""
+        x = self.solution.values
+        out: dict[str, Any] = {}
+        if x is None:
+            return out
+        decode = self.problem.universe.decode_row
+        for v in self.problem.variables:
+            block = x[v.offset:v.offset + v.size]
+            if v.arity == 0:
+                out[v.name] = float(block[0])
+            else:
+                out[v.name] = {decode(k): float(val) for k, val in zip(v.keys, block)}
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--json` shape: status, objective(s), variables, check, class, backend."""
+        x = self.solution.values
+        variables: dict[str, Any] = {}
+        if x is not None:
+            decode = self.problem.universe.decode_row
+            for v in self.problem.variables:
+                block = x[v.offset:v.offset + v.size]
+                if v.arity == 0:
+                    variables[v.name] = _clean(block[0])
+                else:
+                    variables[v.name] = [{"index": list(decode(k)), "value": _clean(val)}
+                                         for k, val in zip(v.keys, block)]
+        return {
+            "model": self.problem.name,
+            "status": self.status,
+            "objective": _clean(self.objective) if self.objective is not None else None,
+            "objectives": {k: _clean(v) for k, v in self.objectives.items()},
+            "variables": variables,
+            "check": self.report.to_dict() if self.report else None,
+            "class": self.problem.problem_class.value,
+            "backend": self.solution.backend,
+            "message": self.solution.message,
+            "timings": {k: round(v, 6) for k, v in self.timings.items()},
+        }
+
+
+def _clean(v: float | None) -> float | None:
+    if v is None:
+        return None
+    v = float(v)
+    if not np.isfinite(v):
+        return None
+    if abs(v - round(v)) < 1e-9:
+        return float(round(v))
+    return v
