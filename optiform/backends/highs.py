@@ -21,6 +21,7 @@ from optiform.compiler.ir import Objective, Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 _INF = 1e30  # HiGHS's infinity; numpy's inf is accepted too, but be explicit
+_IIS_FROM_LP = 2  # HiGHS's iis_strategy that finds an IIS of the LP (or its relaxation)
 
 
 @dataclass
@@ -84,7 +85,9 @@ class HighsBackend:
         import highspy
 
         started = time.perf_counter()
-        h = highspy.Highs()
+        # The wrapper class prints a banner to stdout on first use, which would corrupt
+        # `--json` output; the core class is the same solver without it.
+        h = getattr(highspy, "_Highs", highspy.Highs)()
         h.setOptionValue("output_flag", bool(options.verbose))
         if options.time_limit is not None:
             h.setOptionValue("time_limit", float(options.time_limit))
@@ -102,7 +105,10 @@ class HighsBackend:
                 break
             self._hold(h, highspy, problem, next(iter(weights)), options)
         info = h.getInfo()
-        has_point = info.primal_solution_status == 2
+        # An unbounded or infeasible run may leave a point behind; it answers nothing.
+        has_point = info.primal_solution_status == 2 and status not in (
+            TerminationStatus.UNBOUNDED, TerminationStatus.INFEASIBLE,
+            TerminationStatus.INFEASIBLE_OR_UNBOUNDED)
         sol = h.getSolution()
         values = np.asarray(sol.col_value, dtype=float) if has_point else None
         duals = reduced = None
@@ -122,7 +128,9 @@ class HighsBackend:
                  "stages": len(stages)}
         message = ""
         if status is TerminationStatus.INFEASIBLE:
-            message = self._conflict(h, highspy, problem)
+            message = self._conflict(h, problem)
+        elif status is TerminationStatus.UNBOUNDED:
+            message = self._ray(h, problem)
         return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
                         else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
                         duals, reduced, stats, message)
@@ -225,24 +233,45 @@ class HighsBackend:
             return 1.0
         return 1.0 if problem.objective(next(iter(weights))).sense == "minimize" else -1.0
 
-    def _conflict(self, h: object, highspy: object, problem: Problem) -> str:
+    def _conflict(self, h: object, problem: Problem) -> str:
         """Names of the constraints in an irreducible infeasible subset, where HiGHS has one."""
         try:
-            status, iis = h.getIis()  # type: ignore[attr-defined]
-            rows = list(iis.row_index_)
+            h.setOptionValue("iis_strategy", _IIS_FROM_LP)  # type: ignore[attr-defined]
+            _, iis = h.getIis()  # type: ignore[attr-defined]
+            rows = sorted(int(r) for r in iis.row_index_ if r < problem.n_rows)
         except Exception:  # an IIS is a courtesy: its absence must not hide the status
             return ""
-        if not rows:
+        names = []
+        starts = np.cumsum([0] + [c.size for c in problem.constraints])
+        for r in rows:
+            b = int(np.searchsorted(starts, r, side="right")) - 1
+            c = problem.constraints[b]
+            key = problem.universe.format_key(c.keys[r - starts[b]])
+            names.append(f"{c.name}[{key}]" if key else c.name)
+        if not names:
             return ""
-        names, offset = [], 0
-        decode = problem.universe.format_key
-        for c in problem.constraints:
-            for r in rows:
-                if offset <= r < offset + c.size:
-                    key = decode(c.keys[r - offset])
-                    names.append(f"{c.name}[{key}]" if key else c.name)
-            offset += c.size
-        return "these constraints conflict: " + ", ".join(names[:20]) if names else ""
+        more = f" and {len(names) - 20} more" if len(names) > 20 else ""
+        return "these constraints conflict: " + ", ".join(names[:20]) + more
+
+    def _ray(self, h: object, problem: Problem) -> str:
+        """The variables along which the objective improves without limit."""
+        try:
+            _, has_ray, ray = h.getPrimalRay()  # type: ignore[attr-defined]
+        except Exception:  # like the IIS, a courtesy
+            return ""
+        if not has_ray:
+            return ""
+        moving = np.nonzero(np.abs(np.asarray(ray)) > 1e-9)[0]
+        names = [_column_name(problem, int(j)) for j in moving[:20]]
+        return "these variables can grow without limit: " + ", ".join(names) if names else ""
+
+
+def _column_name(problem: Problem, j: int) -> str:
+    for v in problem.variables:
+        if v.offset <= j < v.offset + v.size:
+            key = problem.universe.format_key(v.keys[j - v.offset])
+            return f"{v.name}[{key}]" if key else v.name
+    return f"column {j}"
 
 
 def _evaluate_terms(o: Objective, x: np.ndarray) -> float:

@@ -29,7 +29,7 @@ from optiform.compiler.ir import (
 )
 from optiform.compiler.keys import KeyIndex, Universe
 from optiform.compiler.linearize import Linearizer, add
-from optiform.compiler.resolve import resolve
+from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, Table
@@ -52,12 +52,13 @@ class _Builder:
     def __init__(self, model: A.ModelDecl, data: dict[str, DataItem]) -> None:
         self.model = model
         self.data = data
-        self.res = resolve(model)
+        self.res = analyse(model)
         declared = {*self.res.sets, *self.res.params, *self.res.variables}
         self.scope = Scope(Universe(), declared=declared)
         self.ev = Evaluator(self.scope)
-        self.diagnostics: list[Diagnostic] = []
-        self.failed: set[str] = set()
+        # Name errors do not stop grounding: the rest of the file is still checked.
+        self.diagnostics: list[Diagnostic] = list(self.res.diagnostics)
+        self.failed: set[str] = set(self.res.failed)
 
     def fail(self, exc: EvalError | Diagnostic, name: str | None = None) -> None:
         self.diagnostics.append(exc.diagnostic if isinstance(exc, EvalError) else exc)
@@ -79,6 +80,8 @@ class _Builder:
     def build(self) -> Problem:
         self._check_data_names()
         for decl in self.res.order:
+            if decl.name in self.failed:
+                continue
             try:
                 if isinstance(decl, A.SetDecl):
                     if self.blocked(decl.within, decl.value):
@@ -96,7 +99,7 @@ class _Builder:
         lin = Linearizer(self.ev)
         objectives = []
         for o in self.model.objectives:
-            if self.blocked(o.expr):
+            if o.name in self.failed or self.blocked(o.expr):
                 continue
             try:
                 objectives.append(Objective(o.name, o.sense,
@@ -105,7 +108,7 @@ class _Builder:
                 self.fail(exc)
         constraints = []
         for c in self.model.constraints:
-            if self.blocked(c.index, c.expr):
+            if c.name in self.failed or self.blocked(c.index, c.expr):
                 continue
             try:
                 constraints.append(self._constraint(c, lin))
@@ -261,10 +264,15 @@ class _Builder:
         if len(keys):
             inside = KeyIndex(domain_keys).lookup([keys[:, c] for c in range(keys.shape[1])])
             if (inside < 0).any():
-                row = keys[int(np.nonzero(inside < 0)[0][0])]
-                key = self.scope.universe.format_key(row)
+                first = int(np.nonzero(inside < 0)[0][0])
+                key = self.scope.universe.format_key(keys[first])
+                span = decl.span
+                if isinstance(decl.value, A.DictLiteral):
+                    span = getattr(decl.value.entries[first][0], "span", None) or span
+                elif decl.value is None and decl.name in self.data:
+                    span = self.data[decl.name].span
                 raise EvalError(f"key ({key}) of `{decl.name}` is not in its index set {dom}",
-                                decl.span, "check the spelling of the key, or the set",
+                                span, "check the spelling of the key, or the set",
                                 kind="data")
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
                           decl.span)
@@ -361,7 +369,7 @@ class _Builder:
         blocks = []
         offset = 0
         for v in self.model.variables:
-            if self.blocked(v.index, v.lower, v.upper, v.init):
+            if v.name in self.failed or self.blocked(v.index, v.lower, v.upper, v.init):
                 self.failed.add(v.name)
                 continue
             try:

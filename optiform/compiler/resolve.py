@@ -36,6 +36,8 @@ class Resolution:
     variables: dict[str, A.VarDecl]
     order: list[A.SetDecl | A.ParamDecl]
     data_names: set[str] = field(default_factory=set)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    failed: set[str] = field(default_factory=set)  # declarations with a problem
 
 
 class _Walker:
@@ -144,6 +146,10 @@ class _Walker:
             return
         if ctx == "key":
             return  # a symbol, such as `bread` in `{bread, milk}` or `cost[bread]`
+        if ctx == "set" and self.sets:
+            hint = suggest(n, self.sets) or "sets: " + ", ".join(self.sets)
+            self.error(f"unknown set `{n}`", e.span, hint)
+            return
         self.unknown(n, e.span, bound)
 
     def var_use(self, name: str, span: Span | None) -> None:
@@ -219,43 +225,68 @@ class _Walker:
 
 def resolve(model: A.ModelDecl) -> Resolution:
     """Check names and order the data declarations; raise on any problem."""
+    res = analyse(model)
+    if res.diagnostics:
+        raise DiagnosticError(res.diagnostics, {model.file: model.source})
+    return res
+
+
+def analyse(model: A.ModelDecl) -> Resolution:
+    """Check names and order the data declarations, collecting every problem."""
     w = _Walker(model)
     _check_unique(model, w)
     graph: dict[str, set[str]] = {}
+    failed: set[str] = set()
+
+    def track(name: str, before: int) -> None:
+        if len(w.diagnostics) > before:
+            failed.add(name)
+
     for s in model.sets:
+        before = len(w.diagnostics)
         w.in_decl(f"set `{s.name}`", False)
         if s.within is not None:
             w.expr(s.within, frozenset(), "set")
         if s.value is not None:
             w.expr(s.value, frozenset(), "set")
         graph[s.name] = set(w.deps)
+        track(s.name, before)
     for p in model.parameters:
+        before = len(w.diagnostics)
         w.in_decl(f"parameter `{p.name}`", False)
         bound = w.index(p.index)
         for e in (p.value, p.default):
             if e is not None:
                 w.expr(e, bound, "num")
         graph[p.name] = set(w.deps)
+        track(p.name, before)
     for v in model.variables:
+        before = len(w.diagnostics)
         w.in_decl(f"the bounds of variable `{v.name}`", False)
         bound = w.index(v.index)
         for e in (v.lower, v.upper, v.init):
             if e is not None:
                 w.expr(e, bound, "num")
+        track(v.name, before)
     for o in model.objectives:
+        before = len(w.diagnostics)
         w.in_decl("an objective", True)
         w.expr(o.expr, frozenset(), "num")
+        track(o.name, before)
     for c in model.constraints:
+        before = len(w.diagnostics)
         w.in_decl("an index filter", True)
         bound = w.index(c.index)
         w.in_decl("a constraint", True)
         w.expr(c.expr, bound, "num")
+        track(c.name, before)
+    before = len(w.diagnostics)
     order = _topological(model, graph, w)
-    if w.diagnostics:
-        raise DiagnosticError(w.diagnostics, {model.file: model.source})
+    if len(w.diagnostics) > before:
+        failed.update(graph)
     data_names = {s.name for s in model.sets if s.value is None}
     data_names |= {p.name for p in model.parameters if p.value is None}
-    return Resolution(w.sets, w.params, w.vars, order, data_names)
+    return Resolution(w.sets, w.params, w.vars, order, data_names, w.diagnostics, failed)
 
 
 def _check_unique(model: A.ModelDecl, w: _Walker) -> None:

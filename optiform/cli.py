@@ -1,0 +1,180 @@
+"""The `optiform` command: one command per verb, no logic of its own.
+
+Exit codes: 0 solved and checked; 1 the model or its data is wrong;
+2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
+solver error, no backend for the class); 6 a solution that fails the check.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optiform import api
+from optiform.backends import BackendError
+from optiform.diagnostics import DiagnosticError
+from optiform.dsl.parser import parse_file
+from optiform.dsl.printer import format_source
+from optiform.solution import ExitCode, Result
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Optimization models in five elements: compile, solve, check.")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists=True,
+                                           dir_okay=False, readable=True)]
+DataOption = Annotated[Path | None, typer.Option(
+    "--data", "-d", help="Data for sets and parameters: JSON, YAML, or a folder of CSV files.")]
+
+
+def _parse_weights(text: str | None) -> dict[str, float]:
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in (text or "").split(","))):
+        name, sep, value = part.partition("=")
+        try:
+            weights[name.strip()] = float(value) if sep else 1.0
+        except ValueError:
+            raise typer.BadParameter(f"`{part}` is not NAME=NUMBER", param_hint="--weights")
+    return weights
+
+
+def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
+    if as_json:
+        errors = (exc.diagnostics if isinstance(exc, DiagnosticError) else [])
+        payload = {"status": "error",
+                   "errors": [d.to_dict() for d in errors] or [{"message": str(exc)}]}
+        print(json.dumps(payload, indent=2))
+    err.print(str(exc), markup=False)
+    raise typer.Exit(int(code))
+
+
+@app.command()
+def solve(
+    model: ModelPath,
+    data: DataOption = None,
+    backend: Annotated[str, typer.Option(help="auto, or a backend name (highs).")] = "auto",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds before giving up.")] = None,
+    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
+    weights: Annotated[str | None, typer.Option(
+        help="Weighted sum of objectives, e.g. cost=1,quality=0.5.")] = None,
+    lexicographic: Annotated[str | None, typer.Option(
+        help="Objectives in priority order, e.g. cost,quality.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    show_all: Annotated[bool, typer.Option("--all", help="Show zero values too.")] = False,
+    verbose: Annotated[bool, typer.Option(help="Show the solver's log.")] = False,
+) -> None:
+    """Compile a model, solve it, and check the solution against the model."""
+    order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
+    try:
+        result = api.load(model, data).solve(
+            backend, time_limit=time_limit, mip_gap=mip_gap,
+            weights=_parse_weights(weights), lexicographic=order, verbose=verbose)
+    except DiagnosticError as exc:
+        _fail(exc, as_json, ExitCode.MODEL_ERROR)
+    except BackendError as exc:
+        _fail(exc, as_json, ExitCode.NO_SOLUTION)
+    if as_json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        _print_result(result, show_all)
+    raise typer.Exit(int(result.exit_code))
+
+
+@app.command()
+def check(model: ModelPath, data: DataOption = None) -> None:
+    """Parse and check a model against its data, without solving it."""
+    try:
+        problem = api.check(model, data)
+    except DiagnosticError as exc:
+        _fail(exc, False, ExitCode.MODEL_ERROR)
+    out.print(f"{model}: ok - {problem.problem_class.value}, {problem.n_vars} variables, "
+              f"{problem.n_rows} constraint rows, {len(problem.objectives)} objective(s)")
+
+
+@app.command()
+def fmt(
+    models: Annotated[list[Path], typer.Argument(help="Model files.", exists=True,
+                                                 dir_okay=False)],
+    write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite the files.")] = False,
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Exit 1 if a file is not formatted.")] = False,
+) -> None:
+    """Print models in canonical form (round-trip safe)."""
+    unformatted = []
+    for path in models:
+        text = path.read_text(encoding="utf-8")
+        try:
+            parse_file(path)
+            formatted = format_source(text, str(path))
+        except DiagnosticError as exc:
+            _fail(exc, False, ExitCode.MODEL_ERROR)
+        except ValueError as exc:
+            err.print(f"{path}: {exc}", markup=False)
+            raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
+        if check_only:
+            if formatted != text:
+                unformatted.append(path)
+        elif write:
+            path.write_text(formatted, encoding="utf-8")
+        else:
+            sys.stdout.write(formatted)
+    if unformatted:
+        for path in unformatted:
+            err.print(f"{path}: not formatted", markup=False)
+        raise typer.Exit(int(ExitCode.MODEL_ERROR))
+
+
+def _print_result(result: Result, show_all: bool) -> None:
+    problem = result.problem
+    summary = Table.grid(padding=(0, 2))
+    summary.add_row("model", problem.name)
+    summary.add_row("class", problem.problem_class.value)
+    summary.add_row("backend", result.solution.backend)
+    summary.add_row("status", result.status)
+    for name, value in result.objectives.items():
+        summary.add_row(f"objective {name}", f"{value:.10g}")
+    if result.report is not None:
+        verdict = ("feasible (max violation "
+                   f"{result.report.max_violation:.2g}, {result.report.rows_checked} rows)"
+                   if result.report.feasible else
+                   f"VIOLATED: {len(result.report.violations)} violation(s)")
+        summary.add_row("check", verdict)
+    if result.solution.message:
+        summary.add_row("note", result.solution.message)
+    out.print(summary)
+    if result.report is not None and not result.report.feasible:
+        for v in result.report.violations[:20]:
+            out.print("  " + v.describe(), markup=False)
+    if result.solution.values is None:
+        return
+    table = Table(title="solution", title_justify="left")
+    table.add_column("variable")
+    table.add_column("index")
+    table.add_column("value", justify="right")
+    shown = hidden = 0
+    for name, values in result.values.items():
+        items: list[tuple[Any, float]] = (
+            [((), values)] if isinstance(values, float) else list(values.items()))
+        for key, value in items:
+            if not show_all and abs(value) < 1e-9:
+                hidden += 1
+                continue
+            if shown >= 200:
+                hidden += 1
+                continue
+            table.add_row(name, ", ".join(map(str, key)), f"{value:.6g}")
+            shown += 1
+    out.print(table)
+    if hidden:
+        out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")
+
+
+def main() -> None:
+    app()
