@@ -41,7 +41,8 @@ def _parse_weights(text: str | None) -> dict[str, float]:
         try:
             weights[name.strip()] = float(value) if sep else 1.0
         except ValueError:
-            raise typer.BadParameter(f"`{part}` is not NAME=NUMBER", param_hint="--weights")
+            raise typer.BadParameter(f"`{part}` is not NAME=NUMBER",
+                                     param_hint="--weights") from None
     return weights
 
 

@@ -119,7 +119,7 @@ class Result:
             if v.arity == 0:
                 out[v.name] = float(block[0])
             else:
-                out[v.name] = {decode(k): float(val) for k, val in zip(v.keys, block)}
+                out[v.name] = {decode(k): float(val) for k, val in zip(v.keys, block, strict=True)}
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,7 +134,7 @@ class Result:
                     variables[v.name] = _clean(block[0])
                 else:
                     variables[v.name] = [{"index": list(decode(k)), "value": _clean(val)}
-                                         for k, val in zip(v.keys, block)]
+                                         for k, val in zip(v.keys, block, strict=True)]
         return {
             "model": self.problem.name,
             "status": self.status,

@@ -52,8 +52,11 @@ def _combine(problem: Problem, weights: dict[str, float]) -> _Combined:
         q_r.append(lo)
         q_c.append(hi)
         q_v.append(sign * np.where(diag, 2.0, 1.0) * t.quad_val)
-    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))
-    return _Combined(cost, cat(q_r, np.int64), cat(q_c, np.int64), cat(q_v, float), constant)
+    return _Combined(cost, _cat(q_r, np.int64), _cat(q_c, np.int64), _cat(q_v, float), constant)
+
+
+def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
@@ -151,7 +154,7 @@ class HighsBackend:
             r_hi.append(c.upper)
             offset += c.size
         m = offset
-        cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dtype=dt))
+        cat = _cat
         start, index, value = _csr(cat(rows, np.int64), cat(cols, np.int64), cat(vals, float),
                                    m, n)
         lp = hs.HighsLp()  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from optiform.compiler.ir import Frame, ParamValue, SetValue, VariableBlock
 from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
 from optiform.diagnostics import Diagnostic, Span
 from optiform.dsl import ast as A
+from optiform.dsl.printer import format_expr
 
 UNARY_FUNCS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "abs": np.abs, "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin,
@@ -370,6 +371,4 @@ def domain_text(index: A.Index | None) -> str:
     """The index sets of a declaration as written, for messages."""
     if index is None:
         return "scalar"
-    from optiform.dsl.printer import format_expr  # the printer owns canonical text
-
     return " * ".join(format_expr(b.set) for b in index.binders)

@@ -59,6 +59,7 @@ class _Builder:
         # Name errors do not stop grounding: the rest of the file is still checked.
         self.diagnostics: list[Diagnostic] = list(self.res.diagnostics)
         self.failed: set[str] = set(self.res.failed)
+        self._members: dict[str, int] = {}  # data keys repeat; decode each string once
 
     def fail(self, exc: EvalError | Diagnostic, name: str | None = None) -> None:
         self.diagnostics.append(exc.diagnostic if isinstance(exc, EvalError) else exc)
@@ -151,6 +152,15 @@ class _Builder:
                     kind="data"), name)
 
     def _member(self, raw: Any, span: Span) -> int:
+        cached = self._members.get(raw) if isinstance(raw, str) else None
+        if cached is not None:
+            return cached
+        code = self._encode_member(raw, span)
+        if isinstance(raw, str):
+            self._members[raw] = code
+        return code
+
+    def _encode_member(self, raw: Any, span: Span) -> int:
         if isinstance(raw, bool):
             raise EvalError(f"`{raw}` is not a valid member", span, kind="data")
         if isinstance(raw, float) and raw.is_integer():
@@ -343,26 +353,53 @@ class _Builder:
                 raise EvalError(f"`{decl.name}.csv` has {len(item.value.header)} columns; "
                                 f"expected {arity} index column(s) and a value column",
                                 item.span, kind="data")
-            for row, line in zip(item.value.rows, item.value.lines):
+            for row, line in zip(item.value.rows, item.value.lines, strict=True):
                 span = Span(item.span.file, line, 1)
                 rows.append([self._member(c, span) for c in row[:-1]])
                 values.append(self._number(row[-1], span, what))
+        elif arity == 0:
+            values.append(self._number(item.value, item.span, what))
+            rows.append([])
         else:
-            def walk(node: Any, prefix: list[int]) -> None:
-                if len(prefix) == arity:
-                    rows.append(prefix)
-                    values.append(self._number(node, item.span, what))
-                    return
-                if not isinstance(node, dict):
-                    raise EvalError(f"`{decl.name}` should be nested objects, {arity} "
-                                    "level(s) deep, keyed by its indices", item.span,
-                                    '"cost": {"a": {"x": 1}}', kind="data")
-                for k, v in node.items():
-                    walk(v, [*prefix, self._member(k, item.span)])
-
-            walk(item.value, [])
+            return self._nested_entries(decl, item, arity)
         keys = np.array(rows, dtype=np.int64).reshape(len(rows), arity)
         return keys, np.array(values, dtype=float)
+
+    def _nested_entries(self, decl: A.ParamDecl, item: DataItem,
+                        arity: int) -> tuple[np.ndarray, np.ndarray]:
+        """Nested objects keyed by index, flattened a whole innermost level at a time."""
+        columns: list[list[int]] = [[] for _ in range(arity)]
+        raw_values: list[Any] = []
+        member = self._member
+        inner: dict[tuple[Any, ...], list[int]] = {}  # inner objects usually share their keys
+
+        def walk(node: Any, prefix: list[int]) -> None:
+            if not isinstance(node, dict):
+                raise EvalError(f"`{decl.name}` should be nested objects, {arity} level(s) "
+                                "deep, keyed by its indices", item.span,
+                                '"cost": {"a": {"x": 1}}', kind="data")
+            if len(prefix) == arity - 1:
+                for d, code in enumerate(prefix):
+                    columns[d].extend([code] * len(node))
+                names = tuple(node)
+                codes = inner.get(names)
+                if codes is None:
+                    codes = inner[names] = [member(k, item.span) for k in names]
+                columns[-1].extend(codes)
+                raw_values.extend(node.values())
+                return
+            for k, v in node.items():
+                walk(v, [*prefix, member(k, item.span)])
+
+        walk(item.value, [])
+        values = np.array(raw_values)
+        if values.dtype.kind not in "iuf" or values.ndim != 1:
+            # Strings ("inf"), booleans or nested values: convert one by one, with errors.
+            what = f"a value of `{decl.name}`"
+            values = np.array([self._number(v, item.span, what) for v in raw_values])
+        values = values.astype(float)
+        keys = np.array(columns, dtype=np.int64).T.reshape(len(raw_values), arity)
+        return keys, values
 
     # ---- variables and constraints -----------------------------------------------
     def _variables(self) -> list[VariableBlock]:

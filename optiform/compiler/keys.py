@@ -75,7 +75,7 @@ class KeyIndex:
         n = len(columns[0])
         key = np.zeros(n, dtype=np.int64)
         ok = np.ones(n, dtype=bool)
-        for col, uniq in zip(columns, self._uniques):
+        for col, uniq in zip(columns, self._uniques, strict=True):
             col = np.asarray(col, dtype=np.int64)
             pos = np.searchsorted(uniq, col)
             clipped = np.minimum(pos, len(uniq) - 1) if len(uniq) else pos

@@ -186,9 +186,9 @@ class ToAst(Transformer[Token, A.ModelDecl]):
         for attr in (c for c in children[1:] if isinstance(c, _Attr)):
             keys = ("lower", "upper") if attr.kind == "interval" else (attr.kind,)
             values = attr.value if attr.kind == "interval" else (attr.value,)
-            for key, value in zip(keys, values):
+            for key, value in zip(keys, values, strict=True):
                 if key in fields:
-                    label = "domain" if key == "domain" else f"{key} bound" if key != "init" else key
+                    label = {"lower": "lower bound", "upper": "upper bound"}.get(key, key)
                     self._error(f"variable `{name}` has its {label} given twice", attr.span,
                                 "keep one")
                 fields[key] = value
