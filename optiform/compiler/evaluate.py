@@ -342,7 +342,7 @@ class Evaluator:
         """The key rows (n x arity) of a declaration's index over its frame."""
         if index is None:
             return np.zeros((frame.n, 0), dtype=np.int64)
-        cols = []
+        cols: list[np.ndarray] = []
         for b_i, b in enumerate(index.binders):
             if b.names:
                 cols.extend(frame.columns[nm] for nm in b.names)

@@ -136,7 +136,7 @@ class _Builder:
 
     # ---- data ----------------------------------------------------------------
     def _check_data_names(self) -> None:
-        decls = {**self.res.sets, **self.res.params}
+        decls: dict[str, A.SetDecl | A.ParamDecl] = {**self.res.sets, **self.res.params}
         for name, item in self.data.items():
             decl = decls.get(name)
             if decl is None:
@@ -214,7 +214,7 @@ class _Builder:
             raise EvalError(f"set `{decl.name}` has no members", decl.span,
                             f"give it a value (`{decl.name} = {{a, b}}`) or supply it in a "
                             "data file with --data")
-        dup = KeyIndex(value.codes).duplicates() if len(value) else []
+        dup = KeyIndex(value.codes).duplicates() if len(value) else np.zeros(0, dtype=int)
         if len(dup):
             value = SetValue(decl.name, np.delete(value.codes, dup, axis=0))
         value.name = decl.name
@@ -304,7 +304,7 @@ class _Builder:
                             value.span)
         values = [_constant(v, self.ev) for _, v in value.entries]
         keys = np.array(rows, dtype=np.int64).reshape(len(rows), len(rows[0]) if rows else 0)
-        dup = KeyIndex(keys).duplicates() if len(keys) else []
+        dup = KeyIndex(keys).duplicates() if len(keys) else np.zeros(0, dtype=int)
         if len(dup):
             k, _ = value.entries[int(dup[0])]
             raise EvalError(f"key ({self.scope.universe.format_key(keys[dup[0]])}) of "
@@ -328,6 +328,7 @@ class _Builder:
                 raise EvalError(f"`{decl.name}` needs a nested list with one level per index "
                                 f"set ({len(sizes)})", getattr(node, "span", None))
             if len(node.items) != sizes[depth]:
+                assert decl.index is not None
                 set_text = domain_text(A.Index((decl.index.binders[depth],)))
                 raise EvalError(f"this list has {len(node.items)} entries but `{set_text}` "
                                 f"has {sizes[depth]} members", node.span,
@@ -444,7 +445,7 @@ class _Builder:
         ranged = lo_e is not None and hi_e is not None and lo_e is not hi_e
         if ranged and (lin.has_vars(lo_e) or lin.has_vars(hi_e)):  # type: ignore[arg-type]
             raise EvalError("the bounds of a ranged constraint cannot contain variables",
-                            c.expr.span, "split it into two constraints")
+                            getattr(c.expr, "span", c.span), "split it into two constraints")
         terms = lin.terms(mid, frame)
         if lo_e is not None and hi_e is not None and not (lin.has_vars(lo_e) or
                                                           lin.has_vars(hi_e)):

@@ -123,9 +123,10 @@ class Linearizer:
             return Terms(n, np.zeros(n), np.arange(n), np.full(n, v.offset, dtype=np.int64),
                          np.ones(n), _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
         if isinstance(e, A.Subscript):
-            v = self.ev.scope.variables.get(e.name)
-            if v is None:
+            block = self.ev.scope.variables.get(e.name)
+            if block is None:
                 raise EvalError(f"`{e.name}` is not a variable", e.span)
+            v = block
             self.ev._arity(e, v.arity, "variable")
             cols = [self.ev.key(i, frame) for i in e.indices]
             pos = self.ev.var_positions(e, v, cols)

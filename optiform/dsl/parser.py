@@ -107,8 +107,9 @@ def _span_at(text: str, file: str, offset: int) -> Span:
 
 def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     line, column = exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1
+    pos = exc.pos_in_stream or 0
     if isinstance(exc, UnexpectedCharacters):
-        ch = text[exc.pos_in_stream] if exc.pos_in_stream < len(text) else "?"
+        ch = text[pos] if pos < len(text) else "?"
         hint = "strings use double quotes" if ch == "'" else None
         return Diagnostic(f"unexpected character `{ch}`", Span(file, line, column), hint,
                           kind="syntax")
@@ -118,16 +119,16 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
         end = len(text.rstrip()) or 1
         where = _span_at(text, file, end - 1)
         line, column = where.line, where.column
-        expected = _expected_words(getattr(exc, "expected", set()))
+        words = _expected_words(getattr(exc, "expected", set()))
         return Diagnostic("the model ends in the middle of a declaration",
-                          Span(file, line, column), f"expected {expected}", kind="syntax")
+                          Span(file, line, column), f"expected {words}", kind="syntax")
     assert isinstance(exc, UnexpectedToken)
     token: Token = exc.token
     width = len(str(token)) or 1
     span = Span(file, line, column, line, column + width)
     expected = exc.expected
     found = f"`{token}`"
-    if token.type == "EQUAL" and _in_constraints(text, exc.pos_in_stream):
+    if token.type == "EQUAL" and _in_constraints(text, pos):
         return Diagnostic("`=` is not a comparison", span,
                           "write `==` for an equality constraint", kind="syntax")
     if str(token) in KEYWORDS:
@@ -135,7 +136,7 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     hint = f"expected {_expected_words(expected)}"
     # a constraint that starts with a number, `sum` or `-` fails at its first token,
     # where a new declaration's name (or the end of the file) was expected
-    unnamed = token.type != "COLON" and _in_constraints(text, exc.pos_in_stream) and (
+    unnamed = token.type != "COLON" and _in_constraints(text, pos) and (
         "COLON" in expected or {"NAME", "$END"} <= set(expected))
     if unnamed:
         hint += "; every constraint needs a name: `name: expr <= expr`"

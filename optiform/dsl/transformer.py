@@ -317,10 +317,10 @@ class ToAst(Transformer[Token, A.ModelDecl]):
         binders = tuple(c for c in rest[:-1] if isinstance(c, A.Binder))
         return A.Reduction(op, binders, flt, body, self._span(meta))
 
-    def tuple(self, meta: Meta, children: list[Any]) -> A.TupleExpr:
+    def tuple_lit(self, meta: Meta, children: list[Any]) -> A.TupleExpr:
         return A.TupleExpr(tuple(children), self._span(meta))
 
-    def list(self, meta: Meta, children: list[Any]) -> A.ListLiteral:
+    def list_lit(self, meta: Meta, children: list[Any]) -> A.ListLiteral:
         return A.ListLiteral(tuple(children), self._span(meta))
 
     def entry(self, meta: Meta, children: list[Any]) -> tuple[A.Expr, A.Expr | None]:
