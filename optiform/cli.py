@@ -95,8 +95,14 @@ def check(model: ModelPath, data: DataOption = None) -> None:
         problem = api.check(model, data)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
-    out.print(f"{model}: ok - {problem.problem_class.value}, {problem.n_vars} variables, "
-              f"{problem.n_rows} constraint rows, {len(problem.objectives)} objective(s)")
+    out.print(f"{model}: ok - {problem.problem_class.value}, "
+              f"{_count(problem.n_vars, 'variable')}, "
+              f"{_count(problem.n_rows, 'constraint row')}, "
+              f"{_count(len(problem.objectives), 'objective')}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 @app.command()
@@ -117,7 +123,9 @@ def fmt(
         except DiagnosticError as exc:
             _fail(exc, False, ExitCode.MODEL_ERROR)
         except ValueError as exc:
-            err.print(f"{path}: {exc}", markup=False)
+            message = str(exc)
+            err.print(message if message.startswith(str(path)) else f"{path}: {message}",
+                      markup=False)
             raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
         if check_only:
             if formatted != text:

@@ -41,6 +41,11 @@ def _cannot(name: str, problem: Problem) -> str:
                 f"(or quadratic constraints), which `{name}` cannot solve; it needs a "
                 "nonlinear solver such as SCIP or Ipopt (through Pyomo) or a gradient "
                 "method (torch), which this installation does not provide yet")
+    if problem.problem_class.value == "MIQP":
+        return (f"this model is MIQP: a quadratic objective with integer variables, which "
+                f"`{name}` cannot solve (HiGHS solves LP, MILP and convex QP); it needs a "
+                "solver such as SCIP, Gurobi or CPLEX through Pyomo, which this installation "
+                "does not provide yet; relaxing the integer variables makes it a QP")
     return f"backend `{name}` cannot solve {cls} problems"
 
 

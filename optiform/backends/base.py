@@ -18,7 +18,8 @@ CLASS_NEEDS: dict[ProblemClass, frozenset[str]] = {
     ProblemClass.LP: frozenset({"linear"}),
     ProblemClass.MILP: frozenset({"linear", "integer"}),
     ProblemClass.QP: frozenset({"linear", "quadratic"}),
-    ProblemClass.MIQP: frozenset({"linear", "quadratic", "integer"}),
+    # HiGHS has a QP solver and a MIP solver but no MIQP: the pair is its own capability.
+    ProblemClass.MIQP: frozenset({"linear", "quadratic", "integer", "integer-quadratic"}),
     ProblemClass.NLP: frozenset({"linear", "nonlinear"}),
     ProblemClass.MINLP: frozenset({"linear", "nonlinear", "integer"}),
 }

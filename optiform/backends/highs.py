@@ -99,6 +99,7 @@ class HighsBackend:
         self._pass_model(h, highspy, problem)
         stages = self._stages(problem, options)
         objective_values: dict[str, float] = {}
+        combined = _combine(problem, {})
         status = TerminationStatus.OPTIMAL
         for i, weights in enumerate(stages):
             combined = _combine(problem, weights)
@@ -133,7 +134,7 @@ class HighsBackend:
         if status is TerminationStatus.INFEASIBLE:
             message = self._conflict(h, problem)
         elif status is TerminationStatus.UNBOUNDED:
-            message = self._ray(h, problem)
+            message = self._ray(h, problem) or _improving_columns(problem, combined)
         return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
                         else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
                         duals, reduced, stats, message)
@@ -267,6 +268,17 @@ class HighsBackend:
         moving = np.nonzero(np.abs(np.asarray(ray)) > 1e-9)[0]
         names = [_column_name(problem, int(j)) for j in moving[:20]]
         return "these variables can grow without limit: " + ", ".join(names) if names else ""
+
+
+def _improving_columns(problem: Problem, c: _Combined) -> str:
+    """Without a ray: the variables whose cost improves in a direction they have no bound."""
+    lower = np.concatenate([v.lower for v in problem.variables])
+    upper = np.concatenate([v.upper for v in problem.variables])
+    free = ((c.cost < 0) & np.isposinf(upper)) | ((c.cost > 0) & np.isneginf(lower))
+    names = [_column_name(problem, int(j)) for j in np.nonzero(free)[0][:20]]
+    if not names:
+        return ""
+    return "the objective improves without limit along: " + ", ".join(names)
 
 
 def _column_name(problem: Problem, j: int) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 
 from optiform.compiler.ir import Frame, ParamValue, SetValue, VariableBlock
 from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
-from optiform.diagnostics import Diagnostic, Span
+from optiform.diagnostics import Diagnostic, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.printer import format_expr
 
@@ -126,6 +126,13 @@ class Evaluator:
             out = np.where(missing, 0.0, p.values[np.maximum(pos, 0)] if len(p.values)
                            else 0.0)
             if missing.any():
+                if p.domain is not None:
+                    outside = missing & (p.domain.lookup(cols) < 0)
+                    if outside.any():
+                        raise EvalError(
+                            f"`{e.name}[{self._first_key(cols, outside)}]` is outside the "
+                            f"index of `{e.name}` ({p.domain_text})", e.span,
+                            self._index_hint(e))
                 if p.default is None:
                     raise EvalError(
                         f"`{e.name}` has no value for ({self._first_key(cols, missing)})",
@@ -147,8 +154,14 @@ class Evaluator:
             key = self._first_key(cols, missing)
             raise EvalError(
                 f"`{e.name}[{key}]` is outside the index of `{e.name}` ({v.domain_text})",
-                e.span, "restrict the constraint or sum with a filter, e.g. `: t > 1`")
+                e.span, self._index_hint(e))
         return pos
+
+    @staticmethod
+    def _index_hint(e: A.Subscript) -> str:
+        if any(isinstance(i, A.Binary) for i in e.indices):
+            return "restrict the constraint or sum with a filter, e.g. `: t > 1`"
+        return "check the spelling of the index, and the members of its set"
 
     def _arity(self, e: A.Subscript, arity: int, kind: str) -> None:
         if len(e.indices) != arity:
@@ -218,18 +231,51 @@ class Evaluator:
             raise EvalError("an index must be an integer or a symbol", _span(e))
         return rounded.astype(np.int64)
 
-    def _keyish(self, e: A.Expr, frame: Frame) -> bool:
+    def _literal_symbol(self, e: A.Expr, frame: Frame) -> str | None:
+        """The text of a symbol written in an expression (`bread`, `"bread"`), if it is one."""
         if isinstance(e, A.Symbol):
-            return True
-        return isinstance(e, A.Name) and (
-            e.name in frame.columns or e.name not in self.scope.declared)
+            return e.text
+        if isinstance(e, A.Name) and e.name not in self.scope.declared \
+                and e.name not in frame.columns:
+            return e.name
+        return None
+
+    def _symbol_index(self, e: A.Expr, frame: Frame) -> bool:
+        if not (isinstance(e, A.Name) and e.name in frame.columns):
+            return False
+        codes = frame.columns[e.name]
+        return bool(codes.size) and bool(codes.max() >= SYMBOL_BASE)
+
+    def _check_member(self, text: str, e: A.Expr) -> None:
+        """A symbol in a comparison must be a member of some set, or it is a typo."""
+        code = self.scope.universe.encode(text)
+        if any(bool(np.any(s.codes == code)) for s in self.scope.sets.values()):
+            return
+        names = [*self.scope.declared, *self.scope.universe.symbols]
+        raise EvalError(f"`{text}` is neither declared nor a member of any set", _span(e),
+                        suggest(text, [n for n in names if n != text])
+                        or "declare it, or check its spelling")
+
+    def compare(self, e: A.Binary, frame: Frame) -> np.ndarray:
+        symbols = []
+        for side in (e.left, e.right):
+            text = self._literal_symbol(side, frame)
+            if text is not None:
+                self._check_member(text, side)
+                symbols.append(text)
+        keyed = symbols or self._symbol_index(e.left, frame) or self._symbol_index(e.right,
+                                                                                  frame)
+        if keyed:
+            if e.op not in ("==", "!="):
+                raise EvalError(f"symbols have no order: `{e.op}` compares numbers only",
+                                e.span, "use `==` or `!=` with symbols")
+            return COMPARE[e.op](self.key(e.left, frame), self.key(e.right, frame))
+        return COMPARE[e.op](self.num(e.left, frame), self.num(e.right, frame))
 
     def cond(self, e: A.Expr, frame: Frame) -> np.ndarray:
         if isinstance(e, A.Binary):
             if e.op in COMPARE:
-                if self._keyish(e.left, frame) or self._keyish(e.right, frame):
-                    return COMPARE[e.op](self.key(e.left, frame), self.key(e.right, frame))
-                return COMPARE[e.op](self.num(e.left, frame), self.num(e.right, frame))
+                return self.compare(e, frame)
             if e.op == "and":
                 return self.cond(e.left, frame) & self.cond(e.right, frame)
             if e.op == "or":
@@ -371,4 +417,7 @@ def domain_text(index: A.Index | None) -> str:
     """The index sets of a declaration as written, for messages."""
     if index is None:
         return "scalar"
-    return " * ".join(format_expr(b.set) for b in index.binders)
+    text = " * ".join(format_expr(b.set) for b in index.binders)
+    if index.filter is not None:
+        text += " : " + format_expr(index.filter)
+    return text

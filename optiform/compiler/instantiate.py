@@ -280,12 +280,15 @@ class _Builder:
                 if isinstance(decl.value, A.DictLiteral):
                     span = getattr(decl.value.entries[first][0], "span", None) or span
                 elif decl.value is None and decl.name in self.data:
-                    span = self.data[decl.name].span
+                    item = self.data[decl.name]
+                    span = item.span
+                    if isinstance(item.value, Table):
+                        span = Span(span.file, item.value.lines[first], 1)
                 raise EvalError(f"key ({key}) of `{decl.name}` is not in its index set {dom}",
                                 span, "check the spelling of the key, or the set",
                                 kind="data")
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
-                          decl.span)
+                          decl.span, domain_keys if default is not None else None)
 
     def _no_value(self, decl: A.ParamDecl) -> EvalError:
         return EvalError(f"parameter `{decl.name}` has no value", decl.span,
@@ -407,6 +410,8 @@ class _Builder:
         blocks = []
         offset = 0
         for v in self.model.variables:
+            if v is not self.res.variables.get(v.name):
+                continue  # a second declaration of the name, already reported
             if v.name in self.failed or self.blocked(v.index, v.lower, v.upper, v.init):
                 self.failed.add(v.name)
                 continue

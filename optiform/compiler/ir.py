@@ -60,8 +60,9 @@ class ParamValue:
     keys: np.ndarray  # n x arity; arity 0 for a scalar
     values: np.ndarray
     default: float | None = None
-    domain: str = ""  # the index set as written, for messages
+    domain_text: str = ""  # the index set as written, for messages
     span: Span | None = None
+    domain_keys: np.ndarray | None = None  # every valid key, kept when a default fills gaps
 
     @property
     def arity(self) -> int:
@@ -70,6 +71,10 @@ class ParamValue:
     @cached_property
     def index(self) -> KeyIndex:
         return KeyIndex(self.keys)
+
+    @cached_property
+    def domain(self) -> KeyIndex | None:
+        return KeyIndex(self.domain_keys) if self.domain_keys is not None else None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
@@ -43,9 +44,10 @@ class Resolution:
 class _Walker:
     def __init__(self, model: A.ModelDecl) -> None:
         self.model = model
-        self.sets = {d.name: d for d in model.sets}
-        self.params = {d.name: d for d in model.parameters}
-        self.vars = {d.name: d for d in model.variables}
+        # The first declaration of a name wins; a second one is reported as a duplicate.
+        self.sets = _first(model.sets)
+        self.params = _first(model.parameters)
+        self.vars = _first(model.variables)
         self.diagnostics: list[Diagnostic] = []
         self.deps: set[str] = set()
         self.allow_vars = False
@@ -202,7 +204,10 @@ class _Walker:
             self.expr(e.left, bound, "cond")
             self.expr(e.right, bound, "cond")
         elif op in COMPARISONS:
-            sub = "key" if self.keyish(e.left, bound) or self.keyish(e.right, bound) else "num"
+            # Symbols can be tested for equality only; an ordering compares numbers,
+            # so an unknown name there is a typo, not a symbol.
+            keyish = self.keyish(e.left, bound) or self.keyish(e.right, bound)
+            sub = "key" if keyish and op in ("==", "!=") else "num"
             self.expr(e.left, bound, sub)
             self.expr(e.right, bound, sub)
         else:
@@ -289,6 +294,13 @@ def analyse(model: A.ModelDecl) -> Resolution:
     return Resolution(w.sets, w.params, w.vars, order, data_names, w.diagnostics, failed)
 
 
+def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for d in decls:
+        out.setdefault(d.name, d)
+    return out
+
+
 def _check_unique(model: A.ModelDecl, w: _Walker) -> None:
     seen: dict[str, Decl] = {}
     decls: list[Decl] = [*model.sets, *model.parameters, *model.variables,
@@ -304,8 +316,8 @@ def _check_unique(model: A.ModelDecl, w: _Walker) -> None:
 
 def _topological(model: A.ModelDecl, graph: dict[str, set[str]],
                  w: _Walker) -> list[A.SetDecl | A.ParamDecl]:
-    decls: dict[str, A.SetDecl | A.ParamDecl] = {d.name: d for d in model.sets}
-    decls.update({d.name: d for d in model.parameters})
+    decls: dict[str, A.SetDecl | A.ParamDecl] = {**_first(model.parameters),
+                                                   **_first(model.sets)}
     order: list[A.SetDecl | A.ParamDecl] = []
     state: dict[str, int] = {}
     stack: list[str] = []

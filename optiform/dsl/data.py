@@ -72,14 +72,33 @@ def _load_json(text: str, file: str) -> dict[str, DataItem]:
         raise _error("a data file holds one object of names", Span(file, 1, 1),
                      '{"demand": {"a": 1}, "I": [1, 2]}', text)
     items = {}
+    offsets = _top_level_keys(text)
     for name, value in obj.items():
-        m = re.search(r'"' + re.escape(name) + r'"\s*:', text)
-        offset = m.start() if m else 0
+        offset = offsets.get(name, 0)
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1
         items[name] = DataItem(name, value, Span(file, line, column, line,
                                                  column + len(name) + 2))
     return items
+
+
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[{}\[\]]')
+
+
+def _top_level_keys(text: str) -> dict[str, int]:
+    """Offsets of the keys of the outermost object, skipping nested keys of the same name."""
+    depth = 0
+    found: dict[str, int] = {}
+    for m in _JSON_TOKENS.finditer(text):
+        tok = m.group()
+        if tok in "{[":
+            depth += 1
+        elif tok in "}]":
+            depth -= 1
+        elif depth == 1 and tok.endswith(":"):
+            name = json.loads(tok.rstrip(": \t\r\n"))
+            found.setdefault(name, m.start())
+    return found
 
 
 def _load_yaml(text: str, file: str) -> dict[str, DataItem]:

@@ -26,6 +26,7 @@ KEYWORDS = (
     "and or not union inter diff mod inf"
 ).split()
 
+SECTIONS = ("model", "sets", "parameters", "variables", "objective", "constraints")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _BRACKETS = re.compile(r'"[^"\n]*"|#[^\n]*|[()\[\]{}]')
 
@@ -140,6 +141,9 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
         "COLON" in expected or {"NAME", "$END"} <= set(expected))
     if unnamed:
         hint += "; every constraint needs a name: `name: expr <= expr`"
+    elif str(token) in SECTIONS:
+        hint = (f"the declaration before `{token}` is unfinished; "
+                f"expected {_expected_words(expected)}")
     elif str(token) in KEYWORDS and "NAME" in expected:
         hint += f"; `{token}` is reserved, quote it (\"{token}\") to use it as a symbol"
     return Diagnostic(f"unexpected {found}", span, hint, kind="syntax")

@@ -7,6 +7,7 @@ strategy builds random ASTs of every node shape the parser can produce.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -285,13 +286,75 @@ def test_format_source_reports_syntax_errors() -> None:
         format_source("variables\n  x[\n", "m.opt")
 
 
-# ---- random ASTs ----------------------------------------------------------------
-
 NAMES = ["a", "b", "x", "I", "J", "cost", "n_1", "_t", "summary", "index", "minx", "inflow"]
 FUNCS = ["sqrt", "abs", "card", "f"]
 BINARY_OPS = ["or", "and", "<=", ">=", "==", "!=", "<", ">", "in", "union", "diff", "inter",
               "..", "+", "-", "*", "/", "mod", "^"]
 TEXT = st.text(alphabet="abcXYZ 019_#'$-", max_size=8)
+
+
+# ---- every node in every slot ----------------------------------------------------
+
+_A, _B = A.Name("a"), A.Name("b")
+_OVER_I = (A.Binder(("i",), A.Name("I")),)
+HOLES: dict[str, Callable[[A.Expr], A.Expr]] = {
+    **{f"{op} left": (lambda e, op=op: A.Binary(op, e, _B)) for op in BINARY_OPS},
+    **{f"{op} right": (lambda e, op=op: A.Binary(op, _A, e)) for op in BINARY_OPS},
+    "negate": lambda e: A.Unary("-", e),
+    "not": lambda e: A.Unary("not", e),
+    "if": lambda e: A.Conditional(e, _A, _B),
+    "then": lambda e: A.Conditional(_A, e, _B),
+    "else": lambda e: A.Conditional(_A, _B, e),
+    **{f"{op} body": (lambda e, op=op: A.Reduction(op, _OVER_I, None, e))
+       for op in ("sum", "prod", "min", "max")},
+    "binder set": lambda e: A.Reduction("sum", (A.Binder(("i", "j"), e),), None, _A),
+    "reduction filter": lambda e: A.Reduction("max", _OVER_I, e, _A),
+    "min argument": lambda e: A.Call("min", (e, _A)),
+    "call argument": lambda e: A.Call("f", (_A, e)),
+    "subscript": lambda e: A.Subscript("x", (e,)),
+    "tuple": lambda e: A.TupleExpr((e, _A)),
+    "set": lambda e: A.SetLiteral((e,)),
+    "dict key": lambda e: A.DictLiteral(((e, _A), (_B, _A))),
+    "dict value": lambda e: A.DictLiteral(((_A, e),)),
+    "list": lambda e: A.ListLiteral((e, _A)),
+    "comprehension set": lambda e: A.Comprehension((A.Binder(("i",), e),), None),
+    "comprehension filter": lambda e: A.Comprehension(_OVER_I, e),
+}
+# one node of every shape, with plain leaves
+CHILDREN = [_A, A.Number(2.5), A.Symbol("s t"), *(hole(_A) for hole in HOLES.values()),
+            A.Binary("*", _A, HOLES["sum body"](_B)), A.Unary("-", HOLES["sum body"](_B))]
+
+
+@pytest.mark.parametrize("hole", sorted(HOLES))
+def test_every_node_in_every_slot(hole: str) -> None:
+    for child in CHILDREN:
+        expr = HOLES[hole](child)
+        if hole == "set" and _binder_shaped(child):
+            continue  # `{i in I}` is a comprehension: no set literal prints that way
+        assert _expr(format_expr(expr)) == expr, format_expr(expr)
+
+
+@pytest.mark.parametrize("child", CHILDREN, ids=format_expr)
+def test_every_node_in_every_declaration_slot(child: A.Expr) -> None:
+    index = A.Index((A.Binder(("i",), child), A.Binder(None, A.Name("I"))), child)
+    anonymous = () if _binder_shaped(child) else (A.Binder(None, child),)
+    model = A.ModelDecl(
+        name="m",
+        sets=(A.SetDecl("S", child, child, "d"), A.SetDecl("T", child), A.SetDecl("U")),
+        parameters=(A.ParamDecl("p", index, child, child, "d"), A.ParamDecl("q", None, child),
+                    A.ParamDecl("r", A.Index((*anonymous, *index.binders)), None, child)),
+        variables=(A.VarDecl("v", index, "integer", child, None, child, "d"),
+                   A.VarDecl("w", None, None, None, child),
+                   A.VarDecl("y", None, "binary", child, child),
+                   A.VarDecl("z", None, None, child, _A, child)),
+        objectives=(A.ObjectiveDecl("minimize", "o", child, "d"),),
+        constraints=(A.ConstraintDecl("c", index, child, "d"),
+                     A.ConstraintDecl("e", None, child)),
+    )
+    _round_trip(model)
+
+
+# ---- random ASTs ----------------------------------------------------------------
 
 assert not set(NAMES + FUNCS) & set(KEYWORDS)
 
