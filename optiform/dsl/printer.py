@@ -167,7 +167,7 @@ def _binders(binders: Sequence[A.Binder], flt: A.Expr | None) -> str:
 
 def _reduction(e: A.Reduction) -> tuple[str, Level]:
     # a sum's body is a term, a min's a product: both end at the first `+`
-    body_need = Level.TERM if e.op in ("min", "max") else Level.TERM
+    body_need = Level.PRODUCT if e.op in ("min", "max") else Level.TERM
     return (f"{e.op}({_binders(e.binders, e.filter)}) {_at(e.body, body_need)}",
             Level.TERM)
 
