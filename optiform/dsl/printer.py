@@ -7,9 +7,9 @@ parentheses that the grammar's precedence allows (see `grammar.lark` and the
 then each non-empty section keyword at column 0 with one declaration per
 line, indented two spaces, names and descriptions aligned.
 
-The AST keeps no comments, so `format_model` cannot reproduce them;
-`format_source`, the entry point for formatting a user's file, refuses text
-that has comments rather than silently deleting them.
+The AST keeps no comments; `format_source`, the entry point for formatting
+a user's file, takes them from the text (`comments.collect`) and writes
+each one back beside the declaration or section it belongs to.
 
 Imports only the AST and the parser (for `format_source` and the keyword list).
 """
@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from enum import IntEnum
 
 from optiform.dsl import ast as A
+from optiform.dsl.comments import Comments, collect, decl_anchor
 from optiform.dsl.parser import KEYWORDS, parse
 
 WIDTH = 100
@@ -29,7 +30,6 @@ INDENT = "  "
 _MAX_HEAD = 30  # a name wider than this is not allowed to push every other one right
 _MAX_DESC_COLUMN = 64  # descriptions of longer lines are not aligned
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_STRING_OR_COMMENT = re.compile(r'"[^"\n]*"|#')
 
 
 class Level(IntEnum):
@@ -372,7 +372,8 @@ def _constraint_decl(d: A.ConstraintDecl) -> _Decl:
                  lambda column, width: _expr_lines(d.expr, column, width), d.description)
 
 
-def _layout(decls: list[_Decl]) -> list[str]:
+def _layout(decls: list[_Decl], anchors: list[str] | None = None,
+            comments: Comments | None = None) -> list[str]:
     heads = [len(d.head) for d in decls if len(d.head) <= _MAX_HEAD]
     head_width = max(heads, default=0)
     rows: list[list[str]] = []
@@ -386,12 +387,25 @@ def _layout(decls: list[_Decl]) -> list[str]:
               if d.description is not None and len(r) == 1 and len(r[0]) <= _MAX_DESC_COLUMN]
     desc_column = max(single, default=0) + 2
     out: list[str] = []
-    for row, d in zip(rows, decls, strict=True):
+    comments = comments or Comments()
+    for i, (row, d) in enumerate(zip(rows, decls, strict=True)):
         if d.description is not None:
             last = row[-1]
             gap = desc_column - len(last) if len(row) == 1 else 2
             row[-1] = last + " " * max(gap, 2) + _quote(d.description, "description")
-        out.extend(row)
+        anchor = anchors[i] if anchors else ""
+        leading = comments.leading.get(anchor, [])
+        if leading and i > 0:
+            out.append("")  # a comment over a declaration starts a group
+        out.extend(INDENT + c for c in leading)
+        trailing = comments.trailing.get(anchor, [])
+        if trailing:
+            row[-1] = row[-1] + "  " + " ".join(trailing)
+        verbatim = comments.verbatim.get(anchor)
+        if verbatim:
+            out.extend(INDENT + line if line else line for line in verbatim)
+        else:
+            out.extend(row)
     return out
 
 
@@ -402,19 +416,22 @@ def _is_name(text: str) -> bool:
     return bool(_NAME.match(text)) and text not in KEYWORDS
 
 
-def format_model(model: A.ModelDecl) -> str:
+def format_model(model: A.ModelDecl, comments: Comments | None = None) -> str:
     """The canonical text of a model; parsing it (under the same file name) gives `model`.
 
     The `model` line is written whenever the name can be spelled, so the text
     keeps its name wherever it is saved; a name that is not an identifier (a
     file stem such as `2024-plan`) leaves the line out and the name to the file.
     """
-    out: list[str] = []
+    comments = comments or Comments()
+    out: list[str] = list(comments.leading.get("model", []))
     if _is_name(model.name):
         header = f"model {model.name}"
         if model.description is not None:
             header += " " + _quote(model.description, "description")
-        out += [header, ""]
+        out += [_with_trailing(header, comments.trailing.get("model")), ""]
+    elif out:
+        out.append("")
     elif model.description is not None:
         raise ValueError(f"model name {model.name!r} is not an identifier, so its "
                          "description cannot be written")
@@ -428,25 +445,22 @@ def format_model(model: A.ModelDecl) -> str:
     for keyword, decls in sections:
         # `variables` is required, so an empty one is still written
         if decls or keyword == "variables":
-            out += [keyword, *_layout(decls), ""]
+            anchors = [decl_anchor(keyword, i) for i in range(len(decls))]
+            out += [*comments.leading.get(keyword, []),
+                    _with_trailing(keyword, comments.trailing.get(keyword)),
+                    *_layout(decls, anchors, comments), ""]
+    out += comments.footer
     return "\n".join(out).rstrip("\n") + "\n"
 
 
-def format_source(text: str, file: str = "<model>") -> str:
-    """Format model text, refusing text with comments: the AST cannot keep them.
+def _with_trailing(line: str, trailing: list[str] | None) -> str:
+    return f"{line}  {' '.join(trailing)}" if trailing else line
 
-    Raises `DiagnosticError` for text that does not parse and `ValueError`
-    naming the first comment's position otherwise.
+
+def format_source(text: str, file: str = "<model>") -> str:
+    """Format model text, keeping its comments beside what they describe.
+
+    Raises `DiagnosticError` for text that does not parse.
     """
     model = parse(text, file)
-    for match in _STRING_OR_COMMENT.finditer(text):
-        if match.group() == "#":
-            offset = match.start()
-            line = text.count("\n", 0, offset) + 1
-            column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-            raise ValueError(
-                f"{file}:{line}:{column}: the file has comments, and formatting would "
-                "delete them; move what they say into declaration descriptions "
-                '(a trailing "..." string) or remove them, then format again'
-            )
-    return format_model(model)
+    return format_model(model, collect(text, model))

@@ -277,10 +277,55 @@ def test_long_lines_are_broken_where_the_flat_text_has_spaces() -> None:
 # ---- format_source ------------------------------------------------------------
 
 
-def test_format_source_refuses_comments() -> None:
-    text = 'variables\n  x >= 0   "not # a comment"\n  y  # a comment\n'
-    with pytest.raises(ValueError, match=r"m\.opt:3:6: the file has comments"):
-        format_source(text, "m.opt")
+def test_format_source_keeps_every_comment_beside_its_declaration() -> None:
+    text = (
+        "# header\n"
+        "model m\n"
+        "sets  # the sets\n"
+        "  # leading of S\n"
+        "  S = {a, b}\n"
+        "variables\n"
+        '  x >= 0   "not # a comment"\n'
+        "  y  # trailing of y\n"
+        "# footer\n"
+    )
+    assert format_source(text, "m.opt") == (
+        "# header\n"
+        "model m\n"
+        "\n"
+        "sets  # the sets\n"
+        "  # leading of S\n"
+        "  S = {a, b}\n"
+        "\n"
+        "variables\n"
+        '  x >= 0  "not # a comment"\n'
+        "  y  # trailing of y\n"
+        "\n"
+        "# footer\n"
+    )
+
+
+def test_a_declaration_with_comments_inside_is_kept_as_written() -> None:
+    text = (
+        "sets\n  I = 1..2\nparameters\n"
+        "    a[I] = [1,   # first\n"
+        "            2]   # second\n"
+        "variables\n  x\n"
+    )
+    out = format_source(text, "m.opt")
+    assert "  a[I] = [1,   # first\n          2]   # second\n" in out
+    assert format_source(out, "m.opt") == out
+
+
+def test_formatting_keeps_every_comment_of_the_examples_and_is_stable() -> None:
+    for path in EXAMPLES:
+        text = path.read_text(encoding="utf-8")
+        once = format_source(text, str(path))
+        assert format_source(once, str(path)) == once, path
+        comments = [ln.split("#", 1)[1].strip() for ln in text.splitlines() if "#" in ln]
+        for comment in comments:
+            assert comment in once, (path, comment)
+        assert parse(once, str(path)) == parse(text, str(path))
 
 
 def test_format_source_keeps_hashes_inside_strings() -> None:
