@@ -96,7 +96,7 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
     if solution.has_point:
         t0 = time.perf_counter()
         assert solution.values is not None
-        report = verify(problem, solution.values)
+        report = verify(problem, solution.values, reported=solution.objective_values)
         timings["check"] = time.perf_counter() - t0
     return Result(problem, solution, report, timings)
 

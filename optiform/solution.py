@@ -142,11 +142,31 @@ class Result:
             "objectives": {k: _clean(v) for k, v in self.objectives.items()},
             "variables": variables,
             "check": self.report.to_dict() if self.report else None,
+            "duals": self._duals(),
             "class": self.problem.problem_class.value,
             "backend": self.solution.backend,
             "message": self.solution.message,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
         }
+
+
+    def _duals(self) -> dict[str, Any] | None:
+        """Row duals by constraint (LPs only): a number, or a list over the index."""
+        duals = self.solution.duals
+        if not duals:
+            return None
+        decode = self.problem.universe.decode_row
+        out: dict[str, Any] = {}
+        for c in self.problem.constraints:
+            values = duals.get(c.name)
+            if values is None:
+                continue
+            if c.keys.shape[1] == 0 and len(values) == 1:
+                out[c.name] = _clean(values[0])
+            else:
+                out[c.name] = [{"index": list(decode(k)), "value": _clean(v)}
+                               for k, v in zip(c.keys, values, strict=True)]
+        return out
 
 
 def _clean(v: float | None) -> float | None:

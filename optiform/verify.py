@@ -44,6 +44,7 @@ class ViolationReport:
     violations: list[Violation] = field(default_factory=list)
     rows_checked: int = 0
     tolerance: float = FEASIBILITY_TOL
+    objectives: dict[str, float] = field(default_factory=dict)  # as the model states them
 
     @property
     def feasible(self) -> bool:
@@ -59,6 +60,7 @@ class ViolationReport:
             "feasible": self.feasible,
             "max_violation": self.max_violation,
             "rows_checked": self.rows_checked,
+            "objectives": self.objectives,
             "violations": [
                 {"constraint": v.constraint, "index": list(v.index), "lhs": v.lhs,
                  "sense": v.sense, "rhs": v.rhs, "amount": v.amount,
@@ -68,8 +70,13 @@ class ViolationReport:
         }
 
 
-def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL) -> ViolationReport:
-    """Check a point against every constraint, bound and integrality of the model."""
+def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
+           reported: dict[str, float] | None = None) -> ViolationReport:
+    """Check a point against every constraint, bound and integrality of the model.
+
+    With `reported` (the backend's objective values), each objective is also
+    evaluated from its declaration and a disagreement is a violation.
+    """
     scope = Scope(problem.universe, problem.sets, problem.params,
                   {v.name: v for v in problem.variables}, np.asarray(values, dtype=float),
                   declared={*problem.sets, *problem.params, *(v.name for v in problem.variables)})
@@ -106,18 +113,17 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL) -
                 report.violations.append(Violation(
                     block.name, decode(block.keys[i]), float(middle[i]), shown,
                     float(bound[i]), float(excess[i]), block.decl.span))
+    for o in problem.objectives:
+        value = float(ev.num(o.decl.expr, Frame.scalar())[0])
+        report.objectives[o.name] = value
+        claimed = (reported or {}).get(o.name)
+        if claimed is not None and abs(claimed - value) > tol * max(1.0, abs(value)):
+            report.violations.append(Violation(
+                f"{o.name} (objective value)", (), claimed, "==", value,
+                abs(claimed - value), o.decl.span))
     return report
 
 
 def _scale(bound: np.ndarray) -> np.ndarray:
     """Tolerances are relative to the bound's size, absolute below 1."""
     return np.maximum(1.0, np.abs(np.nan_to_num(bound, posinf=0.0, neginf=0.0)))
-
-
-def objective_values(problem: Problem, values: np.ndarray) -> dict[str, float]:
-    """Each objective evaluated from its declaration at a point."""
-    scope = Scope(problem.universe, problem.sets, problem.params,
-                  {v.name: v for v in problem.variables}, np.asarray(values, dtype=float),
-                  declared={*problem.sets, *problem.params, *(v.name for v in problem.variables)})
-    ev = Evaluator(scope)
-    return {o.name: float(ev.num(o.decl.expr, Frame.scalar())[0]) for o in problem.objectives}
