@@ -399,6 +399,18 @@ class Evaluator:
                     p += 1
         return np.stack(cols, axis=1) if cols else np.zeros((frame.n, 0), dtype=np.int64)
 
+    def block_uniques(self, index: A.Index | None) -> list[np.ndarray] | None:
+        """Sorted members of the set behind each key position, when the sets are static."""
+        if index is None:
+            return None
+        out: list[np.ndarray] = []
+        for b in index.binders:
+            if A.names_in(b.set) & {n for b2 in index.binders for n in (b2.names or ())}:
+                return None
+            s = self.set(b.set)
+            out.extend(np.unique(s.codes[:, p]) for p in range(s.arity))
+        return out
+
     def index_frame(self, index: A.Index | None) -> Frame:
         if index is None:
             return Frame.scalar()

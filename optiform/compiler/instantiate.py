@@ -190,8 +190,12 @@ class _Builder:
         if isinstance(value, Table):
             rows = [[self._member(c, item.span) for c in row] for row in value.rows]
             arity = len(value.header)
-        elif isinstance(value, list):
-            rows = [[self._member(c, item.span) for c in (m if isinstance(m, list) else [m])]
+        elif isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+            codes = value.astype(np.int64).reshape(len(value), -1)
+            return SetValue(decl.name, codes)
+        elif isinstance(value, (list, np.ndarray)):
+            rows = [[self._member(c, item.span)
+                     for c in (m if isinstance(m, (list, tuple, np.ndarray)) else [m])]
                     for m in value]
             arities = {len(r) for r in rows}
             if len(arities) > 1:
@@ -261,6 +265,10 @@ class _Builder:
             keys, values = self._list_entries(decl, decl.value, frame, domain_keys)
         elif decl.value is not None:
             keys, values = domain_keys, ev.num(decl.value, frame)
+        elif decl.name in self.data and isinstance(self.data[decl.name].value,
+                                                   (list, np.ndarray)):
+            keys, values = domain_keys, self._dense_entries(decl, self.data[decl.name],
+                                                            len(domain_keys))
         elif decl.name in self.data:
             keys, values = self._data_entries(decl, self.data[decl.name],
                                               domain_keys.shape[1])
@@ -271,8 +279,9 @@ class _Builder:
         if keys.shape[1] != domain_keys.shape[1]:
             raise EvalError(f"the keys of `{decl.name}` have {keys.shape[1]} positions but "
                             f"its index has {domain_keys.shape[1]}", decl.span, kind="data")
-        if len(keys):
-            inside = KeyIndex(domain_keys).lookup([keys[:, c] for c in range(keys.shape[1])])
+        uniques = self.ev.block_uniques(decl.index)
+        if len(keys) and keys is not domain_keys:
+            inside = KeyIndex(domain_keys, uniques).lookup([keys[:, c] for c in range(keys.shape[1])])
             if (inside < 0).any():
                 first = int(np.nonzero(inside < 0)[0][0])
                 key = self.scope.universe.format_key(keys[first])
@@ -288,7 +297,7 @@ class _Builder:
                                 span, "check the spelling of the key, or the set",
                                 kind="data")
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
-                          decl.span, domain_keys if default is not None else None)
+                          decl.span, domain_keys if default is not None else None, uniques)
 
     def _no_value(self, decl: A.ParamDecl) -> EvalError:
         return EvalError(f"parameter `{decl.name}` has no value", decl.span,
@@ -346,6 +355,24 @@ class _Builder:
                             f"{len(domain_keys)} index members", value.span,
                             "use a dictionary for a filtered or partial parameter")
         return domain_keys, np.array(flat)
+
+    def _dense_entries(self, decl: A.ParamDecl, item: DataItem, size: int) -> np.ndarray:
+        """An array (or nested lists) in set order: one axis per index set."""
+        assert decl.index is not None
+        sizes = tuple(len(self.ev.set(b.set)) for b in decl.index.binders)
+        try:
+            values = np.asarray(item.value, dtype=float)
+        except (TypeError, ValueError):
+            raise EvalError(f"`{decl.name}` should be numbers in set order", item.span,
+                            "nested lists (or an array) with one level per index set",
+                            kind="data") from None
+        if decl.index.filter is not None or values.shape != sizes or values.size != size:
+            raise EvalError(f"`{decl.name}` has shape {values.shape} but its index sets have "
+                            f"sizes {sizes}", item.span,
+                            "give one entry per member, in set order, one level per set; "
+                            "a filtered or partial parameter takes nested objects",
+                            kind="data")
+        return values.reshape(-1)
 
     def _data_entries(self, decl: A.ParamDecl, item: DataItem,
                       arity: int) -> tuple[np.ndarray, np.ndarray]:
@@ -433,7 +460,7 @@ class _Builder:
                     raise EvalError(f"`{v.name}{at}` has lower bound {lower[bad[0]]:g} above "
                                     f"its upper bound {upper[bad[0]]:g}", v.span)
                 block = VariableBlock(v.name, keys, offset, kind, lower, upper, init, v,
-                                      domain_text(v.index))
+                                      domain_text(v.index), self.ev.block_uniques(v.index))
             except EvalError as exc:
                 self.fail(exc, v.name)
                 continue

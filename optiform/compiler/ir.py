@@ -63,6 +63,7 @@ class ParamValue:
     domain_text: str = ""  # the index set as written, for messages
     span: Span | None = None
     domain_keys: np.ndarray | None = None  # every valid key, kept when a default fills gaps
+    uniques: list[np.ndarray] | None = None  # members of each index position's set
 
     @property
     def arity(self) -> int:
@@ -70,7 +71,7 @@ class ParamValue:
 
     @cached_property
     def index(self) -> KeyIndex:
-        return KeyIndex(self.keys)
+        return KeyIndex(self.keys, self.uniques)
 
     @cached_property
     def domain(self) -> KeyIndex | None:
@@ -103,6 +104,7 @@ class VariableBlock:
     init: np.ndarray | None
     decl: A.VarDecl
     domain_text: str = ""
+    uniques: list[np.ndarray] | None = None  # members of each index position's set
 
     @property
     def size(self) -> int:
@@ -114,7 +116,7 @@ class VariableBlock:
 
     @cached_property
     def index(self) -> KeyIndex:
-        return KeyIndex(self.keys)
+        return KeyIndex(self.keys, self.uniques)
 
 
 @dataclass

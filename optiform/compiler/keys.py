@@ -52,35 +52,68 @@ class Universe:
 
 
 class KeyIndex:
-    """Positions of key rows (n x k int64 codes); -1 for a row that is absent."""
+    """Positions of key rows (n x k int64 codes); -1 for a row that is absent.
 
-    def __init__(self, codes: np.ndarray) -> None:
+    Each column is mapped to the positions of its distinct codes (arithmetic
+    when they form a contiguous integer range, a binary search otherwise), the
+    positions are combined in mixed radix, and the combined key is looked up
+    in a direct-address table when the key space is dense (a product set, or
+    close to one) or by binary search in the sorted keys when it is sparse.
+    """
+
+    _DENSE_FACTOR = 4  # direct addressing while the key space is at most 4x the rows
+
+    def __init__(self, codes: np.ndarray, uniques: list[np.ndarray] | None = None) -> None:
+        """`uniques`, when given, are sorted supersets of each column's codes (the
+        members of the sets the columns range over): cheaper than finding them."""
         codes = np.asarray(codes, dtype=np.int64)
         if codes.ndim == 1:
             codes = codes[:, None]
         self.codes = codes
         self.arity = codes.shape[1]
-        self._uniques = [np.unique(codes[:, c]) for c in range(self.arity)]
-        keys, ok = self._combine([codes[:, c] for c in range(self.arity)])
-        self._order = np.argsort(keys, kind="stable")
-        self._sorted = keys[self._order]
+        self._uniques = uniques if uniques is not None else [
+            np.unique(codes[:, c]) for c in range(self.arity)]
+        self._ranges = [_contiguous(u) for u in self._uniques]
+        self._space = 1
+        for u in self._uniques:
+            self._space *= max(len(u), 1)
+        keys, _ = self._combine([codes[:, c] for c in range(self.arity)])
+        n = len(codes)
+        self._table: np.ndarray | None = None
+        if self._space <= max(self._DENSE_FACTOR * n, 1024):
+            table = np.full(self._space, -1, dtype=np.int64)
+            # Written in reverse so that the first of repeated rows wins.
+            table[keys[::-1]] = np.arange(n - 1, -1, -1, dtype=np.int64)
+            self._table = table
+        else:
+            self._order = np.argsort(keys, kind="stable")
+            self._sorted = keys[self._order]
 
     def __len__(self) -> int:
         return len(self.codes)
 
     def _combine(self, columns: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        if self.arity == 1:
-            col = np.asarray(columns[0], dtype=np.int64)
-            return col, np.ones(len(col), dtype=bool)
-        n = len(columns[0])
+        n = len(columns[0]) if columns else 0
         key = np.zeros(n, dtype=np.int64)
         ok = np.ones(n, dtype=bool)
-        for col, uniq in zip(columns, self._uniques, strict=True):
+        for col, uniq, lo in zip(columns, self._uniques, self._ranges, strict=True):
             col = np.asarray(col, dtype=np.int64)
-            pos = np.searchsorted(uniq, col)
-            clipped = np.minimum(pos, len(uniq) - 1) if len(uniq) else pos
-            ok &= (pos < len(uniq)) & (uniq[clipped] == col) if len(uniq) else False
-            key = key * max(len(uniq), 1) + clipped
+            size = len(uniq)
+            if size == 0:
+                ok[:] = False
+                continue
+            if lo is not None:
+                pos = col - lo
+                inside = (pos >= 0) & (pos < size)
+            else:
+                pos = np.searchsorted(uniq, col)
+                np.minimum(pos, size - 1, out=pos)
+                inside = uniq[pos] == col
+            if not inside.all():
+                ok &= inside
+                pos[~inside] = 0
+            key *= size
+            key += pos
         return key, ok
 
     def lookup(self, columns: list[np.ndarray]) -> np.ndarray:
@@ -88,6 +121,8 @@ class KeyIndex:
         if len(columns) != self.arity:
             raise ValueError(f"expected {self.arity} index columns, got {len(columns)}")
         keys, ok = self._combine(columns)
+        if self._table is not None:
+            return np.where(ok, self._table[keys], -1)
         if len(self._sorted) == 0:
             return np.full(len(keys), -1, dtype=np.int64)
         at = np.searchsorted(self._sorted, keys)
@@ -99,3 +134,10 @@ class KeyIndex:
         """Positions of rows that repeat an earlier row."""
         first = self.lookup([self.codes[:, c] for c in range(self.arity)])
         return np.nonzero(first != np.arange(len(self.codes)))[0]
+
+
+def _contiguous(uniq: np.ndarray) -> int | None:
+    """The first code when the sorted distinct codes are lo, lo+1, ...; else None."""
+    if len(uniq) and int(uniq[-1]) - int(uniq[0]) == len(uniq) - 1:
+        return int(uniq[0])
+    return None
