@@ -281,7 +281,8 @@ class _Builder:
                             f"its index has {domain_keys.shape[1]}", decl.span, kind="data")
         uniques = self.ev.block_uniques(decl.index)
         if len(keys) and keys is not domain_keys:
-            inside = KeyIndex(domain_keys, uniques).lookup([keys[:, c] for c in range(keys.shape[1])])
+            columns = [keys[:, c] for c in range(keys.shape[1])]
+            inside = KeyIndex(domain_keys, uniques).lookup(columns)
             if (inside < 0).any():
                 first = int(np.nonzero(inside < 0)[0][0])
                 key = self.scope.universe.format_key(keys[first])
