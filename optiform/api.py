@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from optiform.backends import BackendError, SolveOptions, choose
+from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
@@ -32,6 +33,7 @@ class Model:
 
     decl: A.ModelDecl
     data: dict[str, DataItem] = field(default_factory=dict)
+    max_size: int = DEFAULT_MAX_SIZE
     _problem: Problem | None = None
 
     @property
@@ -40,7 +42,7 @@ class Model:
 
     def compile(self) -> Problem:
         if self._problem is None:
-            self._problem = instantiate(self.decl, self.data)
+            self._problem = instantiate(self.decl, self.data, self.max_size)
         return self._problem
 
     def solve(self, backend: str = "auto", *, time_limit: float | None = None,
@@ -55,14 +57,19 @@ class Model:
         return solve(problem, backend, options, timings)
 
 
-def load(path: str | Path, data: DataArg = None) -> Model:
-    """Parse a model file; `data` is a data file/folder path or a mapping of values."""
-    return Model(parse_file(path), _data(data))
+def load(path: str | Path, data: DataArg = None, *,
+         max_size: int = DEFAULT_MAX_SIZE) -> Model:
+    """Parse a model file; `data` is a data file/folder path or a mapping of values.
+
+    `max_size` bounds the rows one index expansion may create while grounding.
+    """
+    return Model(parse_file(path), _data(data), max_size)
 
 
-def loads(text: str, data: DataArg = None, file: str = "<model>") -> Model:
+def loads(text: str, data: DataArg = None, file: str = "<model>", *,
+          max_size: int = DEFAULT_MAX_SIZE) -> Model:
     """Parse model text given as a string."""
-    return Model(parse(text, file), _data(data))
+    return Model(parse(text, file), _data(data), max_size)
 
 
 def _data(data: DataArg) -> dict[str, DataItem]:
@@ -73,9 +80,10 @@ def _data(data: DataArg) -> dict[str, DataItem]:
     return {k: DataItem(k, v, Span("<data>", 1, 1)) for k, v in data.items()}
 
 
-def check(path: str | Path, data: DataArg = None) -> Problem:
+def check(path: str | Path, data: DataArg = None, *,
+          max_size: int = DEFAULT_MAX_SIZE) -> Problem:
     """Parse, resolve and ground a model without solving it."""
-    return load(path, data).compile()
+    return load(path, data, max_size=max_size).compile()
 
 
 def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None = None,

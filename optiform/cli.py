@@ -18,6 +18,8 @@ from rich.table import Table
 
 from optiform import api
 from optiform.backends import BackendError
+from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
+from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
@@ -32,6 +34,8 @@ ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists
                                            dir_okay=False, readable=True)]
 DataOption = Annotated[Path | None, typer.Option(
     "--data", "-d", help="Data for sets and parameters: JSON, YAML, or a folder of CSV files.")]
+MaxSizeOption = Annotated[int, typer.Option(
+    help="Most rows one index may expand to while grounding.")]
 
 
 def _parse_weights(text: str | None) -> dict[str, float]:
@@ -70,11 +74,12 @@ def solve(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Show zero values too.")] = False,
     verbose: Annotated[bool, typer.Option(help="Show the solver's log.")] = False,
+    max_size: MaxSizeOption = DEFAULT_MAX_SIZE,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
     try:
-        result = api.load(model, data).solve(
+        result = api.load(model, data, max_size=max_size).solve(
             backend, time_limit=time_limit, mip_gap=mip_gap,
             weights=_parse_weights(weights), lexicographic=order, verbose=verbose)
     except DiagnosticError as exc:
@@ -84,17 +89,20 @@ def solve(
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
+        _print_warnings(result.problem)
         _print_result(result, show_all)
     raise typer.Exit(int(result.exit_code))
 
 
 @app.command()
-def check(model: ModelPath, data: DataOption = None) -> None:
+def check(model: ModelPath, data: DataOption = None,
+          max_size: MaxSizeOption = DEFAULT_MAX_SIZE) -> None:
     """Parse and check a model against its data, without solving it."""
     try:
-        problem = api.check(model, data)
+        problem = api.check(model, data, max_size=max_size)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
+    _print_warnings(problem)
     out.print(f"{model}: ok - {problem.problem_class.value}, "
               f"{_count(problem.n_vars, 'variable')}, "
               f"{_count(problem.n_rows, 'constraint row')}, "
@@ -138,6 +146,12 @@ def fmt(
         for path in unformatted:
             err.print(f"{path}: not formatted", markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR))
+
+
+def _print_warnings(problem: Problem) -> None:
+    source = {problem.model.file: problem.model.source}
+    for w in problem.warnings:
+        err.print(w.render(source.get(w.span.file) if w.span else None), markup=False)
 
 
 def _print_result(result: Result, show_all: bool) -> None:

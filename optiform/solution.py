@@ -143,6 +143,7 @@ class Result:
             "variables": variables,
             "check": self.report.to_dict() if self.report else None,
             "duals": self._duals(),
+            "warnings": [w.to_dict() for w in self.problem.warnings],
             "class": self.problem.problem_class.value,
             "backend": self.solution.backend,
             "message": self.solution.message,

@@ -245,13 +245,7 @@ class HighsBackend:
             rows = sorted(int(r) for r in iis.row_index_ if r < problem.n_rows)
         except Exception:  # an IIS is a courtesy: its absence must not hide the status
             return ""
-        names = []
-        starts = np.cumsum([0] + [c.size for c in problem.constraints])
-        for r in rows:
-            b = int(np.searchsorted(starts, r, side="right")) - 1
-            c = problem.constraints[b]
-            key = problem.universe.format_key(c.keys[r - starts[b]])
-            names.append(f"{c.name}[{key}]" if key else c.name)
+        names = [problem.row_name(r) for r in rows]
         if not names:
             return ""
         more = f" and {len(names) - 20} more" if len(names) > 20 else ""
@@ -266,7 +260,7 @@ class HighsBackend:
         if not has_ray:
             return ""
         moving = np.nonzero(np.abs(np.asarray(ray)) > 1e-9)[0]
-        names = [_column_name(problem, int(j)) for j in moving[:20]]
+        names = [problem.column_name(int(j)) for j in moving[:20]]
         return "these variables can grow without limit: " + ", ".join(names) if names else ""
 
 
@@ -275,18 +269,10 @@ def _improving_columns(problem: Problem, c: _Combined) -> str:
     lower = np.concatenate([v.lower for v in problem.variables])
     upper = np.concatenate([v.upper for v in problem.variables])
     free = ((c.cost < 0) & np.isposinf(upper)) | ((c.cost > 0) & np.isneginf(lower))
-    names = [_column_name(problem, int(j)) for j in np.nonzero(free)[0][:20]]
+    names = [problem.column_name(int(j)) for j in np.nonzero(free)[0][:20]]
     if not names:
         return ""
     return "the objective improves without limit along: " + ", ".join(names)
-
-
-def _column_name(problem: Problem, j: int) -> str:
-    for v in problem.variables:
-        if v.offset <= j < v.offset + v.size:
-            key = problem.universe.format_key(v.keys[j - v.offset])
-            return f"{v.name}[{key}]" if key else v.name
-    return f"column {j}"
 
 
 def _evaluate_terms(o: Objective, x: np.ndarray) -> float:

@@ -35,6 +35,10 @@ COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
+# About 20 arrays of this many 8-byte entries fit comfortably in a few GB.
+DEFAULT_MAX_SIZE = 50_000_000
+
+
 class EvalError(Exception):
     """A problem met while grounding, tied to the expression that caused it."""
 
@@ -54,6 +58,13 @@ class Scope:
     variables: dict[str, VariableBlock] = field(default_factory=dict)
     values: np.ndarray | None = None  # variable values, for the checker
     declared: set[str] = field(default_factory=set)
+    max_size: int = DEFAULT_MAX_SIZE  # rows one expansion may create
+
+
+def too_big(total: int, limit: int, span: Span | None, what: str) -> EvalError:
+    return EvalError(f"{what} would create {total:,} rows, above the limit of {limit:,}",
+                     span, "restrict it with a filter, or raise the limit with --max-size "
+                     "(max_size= in Python) if the machine has the memory")
 
 
 def _span(e: object) -> Span | None:
@@ -369,12 +380,16 @@ class Evaluator:
         if not free:
             s = self.set(b.set)
             m = len(s)
+            if frame.n * m > self.scope.max_size:
+                raise too_big(frame.n * m, self.scope.max_size, b.span, "this index")
             return (np.repeat(np.arange(frame.n), m), np.tile(s.codes, (frame.n, 1)),
                     s.arity)
         if isinstance(b.set, A.Binary) and b.set.op == "..":
             lo = self._integral(self.num(b.set.left, frame), b.set.left)
             hi = self._integral(self.num(b.set.right, frame), b.set.right)
             counts = np.maximum(hi - lo + 1, 0)
+            if int(counts.sum()) > self.scope.max_size:
+                raise too_big(int(counts.sum()), self.scope.max_size, b.span, "this index")
             rep = np.repeat(np.arange(frame.n), counts)
             starts = np.cumsum(counts) - counts
             offsets = np.arange(len(rep)) - np.repeat(starts, counts)

@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 
 from optiform.compiler.classify import classify
-from optiform.compiler.evaluate import EvalError, Evaluator, Scope, domain_text
+from optiform.compiler.evaluate import (
+    DEFAULT_MAX_SIZE,
+    EvalError,
+    Evaluator,
+    Scope,
+    domain_text,
+)
 from optiform.compiler.ir import (
     ConstraintBlock,
     Frame,
@@ -26,6 +32,8 @@ from optiform.compiler.ir import (
     SetValue,
     Terms,
     VariableBlock,
+    column_label,
+    labelled,
 )
 from optiform.compiler.keys import KeyIndex, Universe
 from optiform.compiler.linearize import Linearizer, add
@@ -33,6 +41,8 @@ from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, Table
+
+_RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
 
 DOMAIN_BOUNDS = {
     None: ("continuous", -math.inf, math.inf),
@@ -43,23 +53,29 @@ DOMAIN_BOUNDS = {
 }
 
 
-def instantiate(model: A.ModelDecl, data: Mapping[str, DataItem] | None = None) -> Problem:
-    """Ground a parsed model over its data; raise DiagnosticError listing every problem."""
-    return _Builder(model, dict(data or {})).build()
+def instantiate(model: A.ModelDecl, data: Mapping[str, DataItem] | None = None,
+                max_size: int = DEFAULT_MAX_SIZE) -> Problem:
+    """Ground a parsed model over its data; raise DiagnosticError listing every problem.
+
+    `max_size` bounds the rows any one index expansion may create, so that a
+    model too big for memory stops with an error naming where it would blow up.
+    """
+    return _Builder(model, dict(data or {}), max_size).build()
 
 
 class _Builder:
-    def __init__(self, model: A.ModelDecl, data: dict[str, DataItem]) -> None:
+    def __init__(self, model: A.ModelDecl, data: dict[str, DataItem], max_size: int) -> None:
         self.model = model
         self.data = data
         self.res = analyse(model)
         declared = {*self.res.sets, *self.res.params, *self.res.variables}
-        self.scope = Scope(Universe(), declared=declared)
+        self.scope = Scope(Universe(), declared=declared, max_size=max_size)
         self.ev = Evaluator(self.scope)
         # Name errors do not stop grounding: the rest of the file is still checked.
         self.diagnostics: list[Diagnostic] = list(self.res.diagnostics)
         self.failed: set[str] = set(self.res.failed)
         self._members: dict[str, int] = {}  # data keys repeat; decode each string once
+        self.warnings: list[Diagnostic] = []
 
     def fail(self, exc: EvalError | Diagnostic, name: str | None = None) -> None:
         self.diagnostics.append(exc.diagnostic if isinstance(exc, EvalError) else exc)
@@ -112,15 +128,25 @@ class _Builder:
             if c.name in self.failed or self.blocked(c.index, c.expr):
                 continue
             try:
-                constraints.append(self._constraint(c, lin))
+                block = self._constraint(c, lin)
+                self._check_numbers(c.name, block.keys, block.terms, c.span, variables,
+                                    (block.lower, block.upper))
+                constraints.append(block)
             except EvalError as exc:
                 self.fail(exc)
+        for objective in objectives:
+            try:
+                self._check_numbers(objective.name, np.zeros((1, 0), dtype=np.int64),
+                                    objective.terms, objective.decl.span, variables, ())
+            except EvalError as exc:
+                self.fail(exc)
+        self._check_parameters()
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
         problem_class, convex = classify(variables, objectives, constraints)
         return Problem(self.model.name, self.scope.universe, self.scope.sets,
                        self.scope.params, variables, constraints, objectives, problem_class,
-                       self.model, convex)
+                       self.model, convex, self.warnings)
 
     def _sources(self) -> dict[str, str]:
         sources = {self.model.file: self.model.source}
@@ -432,6 +458,51 @@ class _Builder:
         values = values.astype(float)
         keys = np.array(columns, dtype=np.int64).T.reshape(len(raw_values), arity)
         return keys, values
+
+    # ---- numbers a solver would choke on -------------------------------------------
+    def _check_numbers(self, name: str, keys: np.ndarray, terms: Terms, span: Span | None,
+                       variables: list[VariableBlock], bounds: tuple[np.ndarray, ...]) -> None:
+        """NaN or infinite coefficients are errors; a huge coefficient range a warning."""
+        universe = self.scope.universe
+        values = terms.lin_val
+        bad = np.nonzero(~np.isfinite(values))[0]
+        if len(bad):
+            k = int(bad[0])
+            row = labelled(name, universe.format_key(keys[terms.lin_row[k]]))
+            column = column_label(variables, universe, int(terms.lin_col[k]))
+            raise EvalError(f"the coefficient of {column} in {row} is {values[k]}", span,
+                            "check the data it is computed from (a NaN, an infinity, or a "
+                            "division by zero)", kind="data")
+        for bound in bounds:
+            nan = np.nonzero(np.isnan(bound))[0]
+            if len(nan):
+                row = labelled(name, universe.format_key(keys[int(nan[0])]))
+                raise EvalError(f"the right-hand side of {row} is NaN", span,
+                                "check the data it is computed from", kind="data")
+        nonzero = np.abs(values[values != 0])
+        if len(nonzero) and nonzero.max() > _RANGE_WARNING * nonzero.min():
+            big = int(np.argmax(np.abs(values)))
+            small = int(np.nonzero(np.abs(values) == nonzero.min())[0][0])
+            describe = [
+                f"{values[k]:.3g} on {column_label(variables, universe, int(terms.lin_col[k]))}"
+                f" in {labelled(name, universe.format_key(keys[terms.lin_row[k]]))}"
+                for k in (big, small)]
+            self.warnings.append(Diagnostic(
+                f"coefficients of `{name}` range over {nonzero.max() / nonzero.min():.1e} "
+                f"(from {describe[0]} to {describe[1]}); solvers lose accuracy past 1e9",
+                span, "rescale the units of the data (thousands, millions)",
+                kind="data", severity="warning"))
+
+    def _check_parameters(self) -> None:
+        for p in self.scope.params.values():
+            nan = np.nonzero(np.isnan(p.values))[0]
+            if len(nan):
+                key = self.scope.universe.format_key(p.keys[int(nan[0])]) if p.arity else ""
+                self.warnings.append(Diagnostic(
+                    f"parameter `{p.name}` is NaN at {labelled(p.name, key)}"
+                    + (f" and {len(nan) - 1} more" if len(nan) > 1 else ""), p.span,
+                    "a constraint or objective that uses it will fail to compile",
+                    kind="data", severity="warning"))
 
     # ---- variables and constraints -----------------------------------------------
     def _variables(self) -> list[VariableBlock]:

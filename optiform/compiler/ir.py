@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 
 from optiform.compiler.keys import KeyIndex, Universe
-from optiform.diagnostics import Span
+from optiform.diagnostics import Diagnostic, Span
 from optiform.dsl import ast as A
 
 
@@ -180,6 +180,7 @@ class Problem:
     problem_class: ProblemClass
     model: A.ModelDecl
     convex: bool | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
 
     @property
     def n_vars(self) -> int:
@@ -194,3 +195,26 @@ class Problem:
 
     def objective(self, name: str) -> Objective:
         return next(o for o in self.objectives if o.name == name)
+
+    def column_name(self, j: int) -> str:
+        return column_label(self.variables, self.universe, j)
+
+    def row_name(self, r: int) -> str:
+        """`name[key]` of the r-th row over all constraint blocks."""
+        for c in self.constraints:
+            if r < c.size:
+                return labelled(c.name, self.universe.format_key(c.keys[r]))
+            r -= c.size
+        return f"row {r}"
+
+
+def labelled(name: str, key: str) -> str:
+    return f"{name}[{key}]" if key else name
+
+
+def column_label(variables: list[VariableBlock], universe: Universe, j: int) -> str:
+    """`x[key]` of the j-th column."""
+    for v in variables:
+        if v.offset <= j < v.offset + v.size:
+            return labelled(v.name, universe.format_key(v.keys[j - v.offset]))
+    return f"column {j}"

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from optiform.compiler.evaluate import EvalError, Evaluator
+from optiform.compiler.evaluate import EvalError, Evaluator, too_big
 from optiform.compiler.ir import Frame, Terms
+from optiform.diagnostics import Span
 from optiform.dsl import ast as A
 
 _EMPTY_I = np.zeros(0, dtype=np.int64)
@@ -53,11 +54,14 @@ def scale(t: Terms, factor: np.ndarray) -> Terms:
     """Each row multiplied by its own factor."""
     if t.nonlinear:
         return t
-    return Terms(t.n, t.const * factor, t.lin_row, t.lin_col, t.lin_val * factor[t.lin_row],
-                 t.quad_row, t.quad_col1, t.quad_col2, t.quad_val * factor[t.quad_row])
+    with np.errstate(invalid="ignore", over="ignore"):
+        return Terms(t.n, t.const * factor, t.lin_row, t.lin_col,
+                     t.lin_val * factor[t.lin_row], t.quad_row, t.quad_col1, t.quad_col2,
+                     t.quad_val * factor[t.quad_row])
 
 
-def multiply(a: Terms, b: Terms) -> Terms:
+def multiply(a: Terms, b: Terms, limit: int | None = None,
+             span: Span | None = None) -> Terms:
     if _is_constant(a):
         return scale(b, a.const)
     if _is_constant(b):
@@ -71,6 +75,8 @@ def multiply(a: Terms, b: Terms) -> Terms:
     starts = np.searchsorted(b_rows, a.lin_row, side="left")
     ends = np.searchsorted(b_rows, a.lin_row, side="right")
     counts = ends - starts
+    if limit is not None and int(counts.sum()) > limit:
+        raise too_big(int(counts.sum()), limit, span, "this product of sums")
     a_rep = np.repeat(np.arange(len(a.lin_row)), counts)
     offsets = np.arange(len(a_rep)) - np.repeat(np.cumsum(counts) - counts, counts)
     b_sel = order[np.repeat(starts, counts) + offsets]
@@ -139,16 +145,20 @@ class Linearizer:
                 return add(self.terms(e.left, frame), self.terms(e.right, frame),
                            1.0 if e.op == "+" else -1.0)
             if e.op == "*":
-                return multiply(self.terms(e.left, frame), self.terms(e.right, frame))
+                return multiply(self.terms(e.left, frame), self.terms(e.right, frame),
+                                self.ev.scope.max_size, e.span)
             if e.op == "/" and not self.has_vars(e.right):
-                return scale(self.terms(e.left, frame), 1.0 / self.ev.num(e.right, frame))
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    # A zero divisor becomes an infinite coefficient, reported by name later.
+                    inverse = 1.0 / self.ev.num(e.right, frame)
+                return scale(self.terms(e.left, frame), inverse)
             if e.op == "^" and not self.has_vars(e.right):
                 power = self.ev.num(e.right, frame)
                 base = self.terms(e.left, frame)
                 if np.all(power == 1):
                     return base
                 if np.all(power == 2):
-                    return multiply(base, base)
+                    return multiply(base, base, self.ev.scope.max_size, e.span)
             return nonlinear(n)
         if isinstance(e, A.Reduction) and e.op == "sum":
             child, parent = self.ev.expand(frame, e.binders, e.filter)
