@@ -26,6 +26,7 @@ class TerminationStatus(str, enum.Enum):
     INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
     TIME_LIMIT = "time_limit"
     ITERATION_LIMIT = "iteration_limit"
+    INTERRUPTED = "interrupted"
     ERROR = "error"
 
 
@@ -76,8 +77,9 @@ class Result:
         term = self.solution.termination
         if term in (TerminationStatus.OPTIMAL, TerminationStatus.LOCALLY_SOLVED):
             return term.value
-        if term in (TerminationStatus.TIME_LIMIT, TerminationStatus.ITERATION_LIMIT):
-            return "feasible" if self.solution.has_point else "time_limit"
+        if term in (TerminationStatus.TIME_LIMIT, TerminationStatus.ITERATION_LIMIT,
+                    TerminationStatus.INTERRUPTED):
+            return "feasible" if self.solution.has_point else term.value
         if term is TerminationStatus.INFEASIBLE_OR_UNBOUNDED:
             return "infeasible"
         return term.value

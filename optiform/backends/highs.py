@@ -11,8 +11,11 @@ objective near its optimum.
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -133,6 +136,9 @@ class HighsBackend:
         message = ""
         if status is TerminationStatus.INFEASIBLE:
             message = self._conflict(h, problem)
+        elif status is TerminationStatus.INTERRUPTED:
+            message = ("interrupted: the best solution found so far" if has_point
+                       else "interrupted before a solution was found")
         elif status is TerminationStatus.UNBOUNDED:
             message = self._ray(h, problem) or _improving_columns(problem, combined)
         return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
@@ -197,14 +203,16 @@ class HighsBackend:
             h.passHessian(hessian)  # type: ignore[attr-defined]
 
     def _run(self, h: object, highspy: object, problem: Problem) -> TerminationStatus:
-        h.run()  # type: ignore[attr-defined]
+        with _Interruptible(h, highspy):
+            h.run()  # type: ignore[attr-defined]
         status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
                              TerminationStatus.ERROR)
         if status is TerminationStatus.INFEASIBLE_OR_UNBOUNDED:
             # Presolve cannot tell the two apart; the simplex without it can.
             h.setOptionValue("presolve", "off")  # type: ignore[attr-defined]
             h.clearSolver()  # type: ignore[attr-defined]
-            h.run()  # type: ignore[attr-defined]
+            with _Interruptible(h, highspy):
+                h.run()  # type: ignore[attr-defined]
             status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
                                  TerminationStatus.ERROR)
         return status
@@ -288,4 +296,43 @@ _STATUS = {
     "Primal infeasible or unbounded": TerminationStatus.INFEASIBLE_OR_UNBOUNDED,
     "Time limit reached": TerminationStatus.TIME_LIMIT,
     "Iteration limit reached": TerminationStatus.ITERATION_LIMIT,
+    "Interrupted by user": TerminationStatus.INTERRUPTED,
 }
+
+
+class _Interruptible:
+    """Ctrl-C asks HiGHS to stop at its next check and keep its best point.
+
+    A Python signal handler sets a flag that HiGHS's interrupt callbacks read;
+    a second Ctrl-C interrupts Python as usual. Only the main thread can take
+    signals, so elsewhere this does nothing.
+    """
+
+    def __init__(self, h: Any, highspy: Any) -> None:
+        self.h, self.highspy = h, highspy
+        self.stop = False
+        self.previous: Any = None
+
+    def __enter__(self) -> _Interruptible:
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        kinds = self.highspy.cb.HighsCallbackType
+        self.h.setCallback(self._callback, None)
+        for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
+                     kinds.kCallbackMipInterrupt):
+            self.h.startCallback(kind)
+        self.previous = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        if self.stop:
+            raise KeyboardInterrupt
+        self.stop = True
+
+    def _callback(self, kind: int, message: str, out: Any, into: Any, data: Any) -> None:
+        if self.stop:
+            into.user_interrupt = True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
