@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from optiform.backends import BackendError, SolveOptions, choose
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
@@ -55,6 +57,13 @@ class Model:
         options = SolveOptions(time_limit, mip_gap, dict(weights or {}),
                                tuple(lexicographic or ()), verbose=verbose)
         return solve(problem, backend, options, timings)
+
+    def pareto(self, points: int = 10, backend: str = "auto",
+               objectives: Sequence[str] | None = None, *, time_limit: float | None = None,
+               mip_gap: float | None = None) -> list[Result]:
+        """Evenly spread points of the trade-off between two objectives (see `pareto`)."""
+        return pareto(self.compile(), points, backend, SolveOptions(time_limit, mip_gap),
+                      objectives)
 
 
 def load(path: str | Path, data: DataArg = None, *,
@@ -107,6 +116,48 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
         report = verify(problem, solution.values, reported=solution.objective_values)
         timings["check"] = time.perf_counter() - t0
     return Result(problem, solution, report, timings)
+
+
+def pareto(problem: Problem, points: int = 10, backend: str = "auto",
+           options: SolveOptions | None = None,
+           objectives: Sequence[str] | None = None) -> list[Result]:
+    """The trade-off between two objectives, by the epsilon-constraint method.
+
+    The two ends are the lexicographic optima in each order; between them the
+    second objective is bounded at evenly spaced values while the first is
+    optimised (then the second, so that no point is weakly dominated). Returns
+    the distinct verified points, from the first objective's best end.
+    """
+    base = options or SolveOptions()
+    names = list(objectives or [o.name for o in problem.objectives])
+    if len(names) != 2 or points < 2:
+        raise DiagnosticError([Diagnostic(
+            f"a Pareto front needs two objectives and at least two points; the model has "
+            f"{len(problem.objectives)} objective(s)", None,
+            "name the two objectives to trade off, e.g. `--pareto 10 --lexicographic a,b`")])
+    first, second = names
+    _check_objectives(problem, replace(base, lexicographic=(first, second)))
+
+    def run(bounds: dict[str, float], order: tuple[str, str]) -> Result:
+        return solve(problem, backend, replace(base, weights={}, lexicographic=order,
+                                               objective_bounds=bounds))
+
+    ends = [run({}, (first, second)), run({}, (second, first))]
+    if not all(r.verified for r in ends):
+        return [r for r in ends if not r.verified][:1]
+    start, stop = (r.objectives[second] for r in ends)
+    front: list[Result] = []
+    seen: set[tuple[float, float]] = set()
+    sense = problem.objective(second).sense
+    for eps in np.linspace(start, stop, points):
+        slack = 1e-9 * max(1.0, abs(eps))
+        r = run({second: eps + slack if sense == "minimize" else eps - slack}, (first, second))
+        key = (round(r.objectives.get(first, np.nan), 6),
+               round(r.objectives.get(second, np.nan), 6))
+        if r.verified and key not in seen:
+            seen.add(key)
+            front.append(r)
+    return front
 
 
 def _check_objectives(problem: Problem, options: SolveOptions) -> None:

@@ -75,9 +75,15 @@ def solve(
     show_all: Annotated[bool, typer.Option("--all", help="Show zero values too.")] = False,
     verbose: Annotated[bool, typer.Option(help="Show the solver's log.")] = False,
     max_size: MaxSizeOption = DEFAULT_MAX_SIZE,
+    pareto: Annotated[int | None, typer.Option(
+        help="Points of the trade-off between two objectives (in --lexicographic "
+             "order if given).")] = None,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
+    if pareto is not None:
+        _solve_pareto(model, data, max_size, pareto, order, backend, time_limit, mip_gap,
+                      as_json)
     try:
         result = api.load(model, data, max_size=max_size).solve(
             backend, time_limit=time_limit, mip_gap=mip_gap,
@@ -146,6 +152,38 @@ def fmt(
         for path in unformatted:
             err.print(f"{path}: not formatted", markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR))
+
+
+def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
+                  order: list[str], backend: str, time_limit: float | None,
+                  mip_gap: float | None, as_json: bool) -> None:
+    try:
+        front = api.load(model, data, max_size=max_size).pareto(
+            points, backend, order or None, time_limit=time_limit, mip_gap=mip_gap)
+    except DiagnosticError as exc:
+        _fail(exc, as_json, ExitCode.MODEL_ERROR)
+    except BackendError as exc:
+        _fail(exc, as_json, ExitCode.NO_SOLUTION)
+    code = ExitCode.OK if front and front[0].verified else (
+        front[0].exit_code if front else ExitCode.NO_SOLUTION)
+    if as_json:
+        print(json.dumps({"pareto": [r.to_dict() for r in front]}, indent=2))
+        raise typer.Exit(int(code))
+    if not front or not front[0].verified:
+        if front:
+            _print_result(front[0], False)
+        raise typer.Exit(int(code))
+    table = Table(title=f"Pareto front of {front[0].problem.name}", title_justify="left")
+    names = list(front[0].objectives)
+    table.add_column("point", justify="right")
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column("check")
+    for i, r in enumerate(front, start=1):
+        table.add_row(str(i), *(f"{r.objectives[n]:.6g}" for n in names),
+                      "feasible" if r.verified else "VIOLATED")
+    out.print(table)
+    raise typer.Exit(int(code))
 
 
 def _print_warnings(problem: Problem) -> None:

@@ -31,7 +31,10 @@ class SolveOptions:
     mip_gap: float | None = None
     weights: dict[str, float] = field(default_factory=dict)
     lexicographic: tuple[str, ...] = ()
-    lexicographic_tolerance: float = 1e-6
+    lexicographic_tolerance: float = 1e-7
+    # objective name -> a bound in its own direction (<= for minimize, >= for maximize),
+    # the epsilon constraints of a Pareto sweep
+    objective_bounds: dict[str, float] = field(default_factory=dict)
     verbose: bool = False
 
 

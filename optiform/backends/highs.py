@@ -100,6 +100,8 @@ class HighsBackend:
         if options.mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         self._pass_model(h, highspy, problem)
+        for name, bound in options.objective_bounds.items():
+            self._bound_objective(h, problem, name, bound)
         stages = self._stages(problem, options)
         objective_values: dict[str, float] = {}
         combined = _combine(problem, {})
@@ -232,11 +234,19 @@ class HighsBackend:
         o = problem.objective(name)
         value = _evaluate_terms(o, np.asarray(h.getSolution().col_value))  # type: ignore
         slack = options.lexicographic_tolerance * max(1.0, abs(value))
+        self._bound_objective(h, problem, name,
+                              value + slack if o.sense == "minimize" else value - slack)
+
+    def _bound_objective(self, h: object, problem: Problem, name: str, bound: float) -> None:
+        """A row keeping a linear objective at `bound` or better."""
+        o = problem.objective(name)
+        if o.terms.quadratic or o.terms.nonlinear:
+            raise ValueError(f"objective `{name}` is not linear, so it cannot be bounded "
+                             "by a row")
         coef = np.bincount(o.terms.lin_col, weights=o.terms.lin_val, minlength=problem.n_vars)
         nz = np.nonzero(coef)[0]
-        const = float(o.terms.const[0])
-        lo, hi = (-_INF, value + slack - const) if o.sense == "minimize" else \
-            (value - slack - const, _INF)
+        limit = bound - float(o.terms.const[0])
+        lo, hi = (-_INF, limit) if o.sense == "minimize" else (limit, _INF)
         h.addRow(lo, hi, len(nz), nz.astype(np.int32), coef[nz])  # type: ignore[attr-defined]
 
     @staticmethod
