@@ -43,10 +43,6 @@ class Universe:
     def decode_row(self, row: np.ndarray) -> tuple[Member, ...]:
         return tuple(self.decode(c) for c in row)
 
-    @staticmethod
-    def is_symbol(codes: np.ndarray) -> np.ndarray:
-        return np.asarray(codes) >= SYMBOL_BASE
-
     def format_key(self, row: np.ndarray | tuple[int, ...]) -> str:
         return ", ".join(str(self.decode(c)) for c in row)
 

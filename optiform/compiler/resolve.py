@@ -36,7 +36,6 @@ class Resolution:
     params: dict[str, A.ParamDecl]
     variables: dict[str, A.VarDecl]
     order: list[A.SetDecl | A.ParamDecl]
-    data_names: set[str] = field(default_factory=set)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)  # declarations with a problem
 
@@ -289,9 +288,7 @@ def analyse(model: A.ModelDecl) -> Resolution:
     order = _topological(model, graph, w)
     if len(w.diagnostics) > before:
         failed.update(graph)
-    data_names = {s.name for s in model.sets if s.value is None}
-    data_names |= {p.name for p in model.parameters if p.value is None}
-    return Resolution(w.sets, w.params, w.vars, order, data_names, w.diagnostics, failed)
+    return Resolution(w.sets, w.params, w.vars, order, w.diagnostics, failed)
 
 
 def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl]) -> dict[str, Any]:
