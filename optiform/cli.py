@@ -3,6 +3,8 @@
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
 solver error, no backend for the class); 6 a solution that fails the check.
+`ask` exits 1 when no verified model was reached (3/4 when the last one was
+infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 """
 
 from __future__ import annotations
@@ -17,6 +19,11 @@ from rich.console import Console
 from rich.table import Table
 
 from optiform import api
+from optiform.agents.evaluation import DEFAULT_TOLERANCE, DatasetError, evaluate_files
+from optiform.agents.evaluation import summary_table as eval_table
+from optiform.agents.llm import LLM, LLMConfigError, LLMError
+from optiform.agents.loop import Agent, AgentOptions, FormalizationFailed
+from optiform.agents.transcript import RunFolder
 from optiform.backends import BackendError
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
@@ -236,6 +243,109 @@ def _print_result(result: Result, show_all: bool) -> None:
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")
 
+
+ModelName = Annotated[str | None, typer.Option(
+    "--model", envvar="OPENAI_MODEL", help="The chat model's name.")]
+BaseUrl = Annotated[str | None, typer.Option(
+    envvar="OPENAI_BASE_URL", help="An OpenAI-compatible endpoint, e.g. "
+    "http://localhost:11434/v1 (Ollama); OpenAI's when left out.")]
+ApiKey = Annotated[str | None, typer.Option(envvar="OPENAI_API_KEY",
+                                            help="Not needed by most local servers.")]
+MaxRepairs = Annotated[int, typer.Option(min=0, help="Repair rounds after the draft.")]
+Samples = Annotated[int, typer.Option(
+    min=1, help="Independent drafts; the answer is the objective most of them agree on.")]
+RunsDir = Annotated[Path, typer.Option(help="Where each run's folder is written.")]
+Timeout = Annotated[float, typer.Option(help="Seconds to wait for one reply.")]
+
+
+def _agent(model: str | None, base_url: str | None, api_key: str | None, timeout: float,
+           max_repairs: int, samples: int, on_attempt: Any = None) -> Agent:
+    try:
+        llm = LLM.connect(model, base_url, api_key, timeout=timeout)
+    except LLMConfigError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    return Agent(llm, AgentOptions(max_repairs=max_repairs, samples=samples), on_attempt)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The problem in plain English; - reads stdin.")],
+    model: ModelName = None, base_url: BaseUrl = None, api_key: ApiKey = None,
+    max_repairs: MaxRepairs = 4, samples: Samples = 1, runs_dir: RunsDir = Path("runs"),
+    timeout: Timeout = 120.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Turn a problem in plain English into a verified model, and solve it."""
+    text = sys.stdin.read() if question == "-" else question
+    agent = _agent(model, base_url, api_key, timeout, max_repairs, samples,
+                   lambda a: err.print(a.summary(), markup=False))
+    folder = RunFolder.create(runs_dir, text)
+    err.print(f"run folder: {folder.path}", markup=False)
+    try:
+        found = agent.run(text, folder)
+    except LLMError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
+    except FormalizationFailed as exc:
+        if as_json:
+            print(json.dumps(exc.to_dict(), indent=2))
+        err.print(str(exc), markup=False)
+        raise typer.Exit(int(exc.exit_code)) from None
+    if as_json:
+        print(json.dumps(found.to_dict(), indent=2))
+    else:
+        out.print(found.model_text, markup=False)
+        _print_result(found.result, False)
+        agreed = (f"; {found.agreeing} of {found.samples} samples agree"
+                  if found.samples > 1 else "")
+        out.print(f"verified after {found.repairs} repair(s){agreed}; run folder: "
+                  f"{found.run_dir}", markup=False)
+    raise typer.Exit(int(found.result.exit_code))
+
+
+@app.command("eval")
+def eval_(
+    datasets: Annotated[list[Path], typer.Argument(
+        help="Benchmark files: JSON or JSON Lines with a question and a gold answer.",
+        exists=True, dir_okay=False)],
+    model: ModelName = None, base_url: BaseUrl = None, api_key: ApiKey = None,
+    max_repairs: MaxRepairs = 4, samples: Samples = 1, runs_dir: RunsDir = Path("runs"),
+    timeout: Timeout = 120.0,
+    concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 4,
+    tolerance: Annotated[float, typer.Option(
+        help="Relative error at which an objective counts as correct.")] = DEFAULT_TOLERANCE,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N problems.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        help="Per-problem JSON lines, resumed if it exists; "
+             "RUNS_DIR/eval/DATASET.MODEL.jsonl when left out.")] = None,
+    question_field: Annotated[str | None, typer.Option(
+        help="The question's field; detected when left out.")] = None,
+    answer_field: Annotated[str | None, typer.Option(
+        help="The gold answer's field; detected when left out.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
+) -> None:
+    """Run the agent over benchmark files and score it against the gold answers."""
+    agent = _agent(model, base_url, api_key, timeout, max_repairs, samples)
+    try:
+        summaries = evaluate_files(datasets, agent, runs_dir, output=output,
+                                   concurrency=concurrency, tolerance=tolerance, limit=limit,
+                                   question_field=question_field, answer_field=answer_field,
+                                   console=err)
+    except DatasetError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
+    except LLMError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
+    if as_json:
+        print(json.dumps([s.to_dict() for s in summaries], indent=2))
+    else:
+        out.print(eval_table(summaries))
+    for s in summaries:
+        if s.errors:
+            err.print(f"{s.dataset}: {s.errors} problem(s) hit endpoint errors and were not "
+                      "recorded; run the same command again to retry them", markup=False)
 
 def main() -> None:
     app()

@@ -1,0 +1,196 @@
+"""The chat endpoint: any OpenAI-compatible server through the `openai` client.
+
+OpenAI, vLLM, Ollama and a llama.cpp server all speak the same
+`/v1/chat/completions`, so one client serves them all. This module owns the
+endpoint's configuration (flags first, then the `OPENAI_*` variables), the
+retry policy (bounded exponential backoff on rate limits, timeouts and
+server errors, nothing else), and errors a person can act on instead of the
+client's tracebacks. `openai` is imported only when a request is made, so
+`optiform solve` does not pay for it. Imports nothing from optiform.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+DEFAULT_TIMEOUT = 120.0
+NO_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
+
+
+class LLMError(Exception):
+    """The endpoint failed in a way retrying will not fix; the message says what to do."""
+
+
+class LLMConfigError(LLMError):
+    """No endpoint or no model was given."""
+
+
+class EndpointUnreachable(LLMError):
+    """Nothing answers at the base URL."""
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # system | user | assistant
+    content: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One reply, with what it took to get it."""
+
+    text: str
+    finish_reason: str | None
+    retries: int
+    seconds: float
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason == "length"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where to send requests: resolved from flags, then the environment."""
+
+    model: str
+    base_url: str | None
+    api_key: str
+
+    @classmethod
+    def resolve(cls, model: str | None = None, base_url: str | None = None,
+                api_key: str | None = None) -> Endpoint:
+        model = model or os.environ.get("OPENAI_MODEL")
+        base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        api_key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not base_url and not api_key:
+            raise LLMConfigError(
+                "no LLM endpoint: give --base-url (or OPENAI_BASE_URL) for a local server "
+                "such as Ollama (http://localhost:11434/v1) or vLLM (http://localhost:8000/v1), "
+                "or --api-key (or OPENAI_API_KEY) for OpenAI")
+        if not model:
+            raise LLMConfigError("no model: give --model (or OPENAI_MODEL), e.g. "
+                                 "--model qwen2.5:14b for Ollama or --model gpt-4o for OpenAI")
+        return cls(model, base_url, api_key or NO_KEY)
+
+
+class LLM:
+    """A chat model behind an OpenAI-compatible client, with bounded retries.
+
+    `client` is an `openai.OpenAI` (or anything with the same
+    `chat.completions.create`); `connect` builds one from flags and environment.
+    """
+
+    def __init__(self, client: Any, model: str, *, retries: int = 4, backoff: float = 1.0,
+                 max_backoff: float = 30.0, temperature: float | None = None) -> None:
+        self.client = client
+        self.model = model
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.temperature = temperature
+
+    @classmethod
+    def connect(cls, model: str | None = None, base_url: str | None = None,
+                api_key: str | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                retries: int = 4, backoff: float = 1.0,
+                temperature: float | None = None) -> LLM:
+        endpoint = Endpoint.resolve(model, base_url, api_key)
+        import openai
+
+        # The client's own retries are off: ours are bounded, logged and tested.
+        client = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key,
+                               timeout=timeout, max_retries=0)
+        return cls(client, endpoint.model, retries=retries, backoff=backoff,
+                   temperature=temperature)
+
+    @property
+    def where(self) -> str:
+        base = getattr(self.client, "base_url", None)
+        return str(base) if base else "the endpoint"
+
+    def complete(self, messages: Sequence[Message]) -> Completion:
+        """Ask for one reply; retry rate limits, timeouts and 5xx, then give up clearly."""
+        import openai
+
+        started = time.perf_counter()
+        kwargs: dict[str, Any] = {"model": self.model,
+                                  "messages": [m.as_dict() for m in messages]}
+        if self.temperature is not None:
+            kwargs["temperature"] = self.temperature
+        attempt = 0
+        while True:
+            try:
+                response = self.client.chat.completions.create(**kwargs)
+            except (openai.RateLimitError, openai.APITimeoutError,
+                    openai.InternalServerError) as exc:
+                if attempt >= self.retries:
+                    raise LLMError(self._exhausted(exc)) from None
+                time.sleep(self._delay(attempt, exc))
+                attempt += 1
+                continue
+            except openai.APIConnectionError as exc:
+                raise EndpointUnreachable(
+                    f"cannot reach {self.where} ({exc}); is the server running? "
+                    "Check --base-url (or OPENAI_BASE_URL)") from None
+            except openai.AuthenticationError:
+                raise LLMError(f"{self.where} refused the API key (401); check --api-key "
+                               "(or OPENAI_API_KEY)") from None
+            except openai.NotFoundError:
+                raise LLMError(f"{self.where} answered 404 for model `{self.model}`: check "
+                               "--model, and that the base URL ends in /v1") from None
+            except openai.APIStatusError as exc:
+                raise LLMError(f"{self.where} rejected the request ({exc.status_code}): "
+                               f"{_detail(exc)}") from None
+            return Completion(_text(response), _finish_reason(response), attempt,
+                              time.perf_counter() - started)
+
+    def _delay(self, attempt: int, exc: Exception) -> float:
+        """The server's Retry-After in seconds if it sent one, else exponential with jitter."""
+        response = getattr(exc, "response", None)
+        header = response.headers.get("retry-after") if response is not None else None
+        try:
+            if header is not None:
+                return min(self.max_backoff, max(0.0, float(header)))
+        except ValueError:  # an HTTP date: back off on our own schedule
+            pass
+        return min(self.max_backoff, self.backoff * 2 ** attempt) * random.uniform(0.5, 1.0)
+
+    def _exhausted(self, exc: Exception) -> str:
+        import openai
+
+        what = ("kept rate-limiting (429)" if isinstance(exc, openai.RateLimitError) else
+                "kept timing out" if isinstance(exc, openai.APITimeoutError) else
+                f"kept failing ({getattr(exc, 'status_code', 'server error')})")
+        return (f"{self.where} {what} after {self.retries} retries; wait and try again, "
+                "lower the concurrency, or raise --timeout")
+
+
+def _text(response: Any) -> str:
+    choices = getattr(response, "choices", None) or []
+    if not choices:
+        return ""
+    message = getattr(choices[0], "message", None)
+    return (getattr(message, "content", None) or "") if message is not None else ""
+
+
+def _finish_reason(response: Any) -> str | None:
+    choices = getattr(response, "choices", None) or []
+    return getattr(choices[0], "finish_reason", None) if choices else None
+
+
+def _detail(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+    return str(getattr(exc, "message", exc))

@@ -1,0 +1,82 @@
+"""`optiform ask`: what a user sees, exit codes, and `--json` in `solve --json`'s shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from replies import GOOD, INFEASIBLE, QUESTION, UNNAMED, fenced
+from scripted_server import Serve
+from typer.testing import CliRunner, Result
+
+from optiform.cli import app
+
+runner = CliRunner()
+
+
+def ask(server_url: str, tmp_path: Path, *extra: str, question: str = QUESTION,
+        stdin: str | None = None) -> Result:
+    return runner.invoke(app, ["ask", question, "--model", "m", "--base-url", server_url,
+                               "--runs-dir", str(tmp_path / "runs"), *extra], input=stdin)
+
+
+def test_ask_json_has_the_solve_shape_plus_the_agent(serve: Serve, tmp_path: Path) -> None:
+    server = serve([fenced(UNNAMED), fenced(GOOD)])
+    result = ask(server.base_url, tmp_path, "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+
+    model_file = tmp_path / "workshop.opt"
+    model_file.write_text(GOOD)
+    solved = json.loads(runner.invoke(app, ["solve", str(model_file), "--json"]).stdout)
+    assert set(solved) <= set(payload)
+    assert payload["status"] == "optimal" and payload["objective"] == 60.0
+    assert payload["check"]["feasible"] is True
+    assert payload["repairs"] == 1 and payload["model_text"] == GOOD
+    assert [a["outcome"] for a in payload["attempts"]] == ["syntax", "verified"]
+    assert "every constraint needs a name" in payload["attempts"][0]["feedback"]
+    run_dir = Path(payload["run_dir"])
+    assert (run_dir / "model.opt").read_text() == GOOD
+    assert f"run folder: {run_dir}" in result.stderr
+    assert "1. draft: syntax - model.opt:16:10: error: unexpected `2`" in result.stderr
+
+
+def test_ask_prints_model_solution_and_verdict(serve: Serve, tmp_path: Path) -> None:
+    server = serve([fenced(GOOD)])
+    result = ask(server.base_url, tmp_path, question="-", stdin=QUESTION)
+    assert result.exit_code == 0, result.output
+    assert "maximize profit: profit_chair * chairs" in result.stdout
+    assert "objective profit" in result.stdout and "60" in result.stdout
+    assert "check" in result.stdout and "feasible" in result.stdout
+    assert "verified after 0 repair(s)" in result.stdout
+    assert QUESTION in server.requests[0]["messages"][1]["content"]
+
+
+@pytest.mark.parametrize(("reply", "code", "outcome"), [(UNNAMED, 1, "syntax"),
+                                                        (INFEASIBLE, 3, "infeasible")])
+def test_ask_that_never_verifies(serve: Serve, tmp_path: Path, reply: str, code: int,
+                                 outcome: str) -> None:
+    server = serve([fenced(reply)] * 2)
+    result = ask(server.base_url, tmp_path, "--max-repairs", "1", "--json")
+    assert result.exit_code == code, result.output
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "failed"
+    assert [a["outcome"] for a in payload["attempts"]] == [outcome, outcome]
+    assert "no verified model after 2 attempt(s)" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_ask_without_an_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["ask", QUESTION, "--runs-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no LLM endpoint" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path).joinpath("runs").exists()
+
+
+def test_ask_with_the_endpoint_down(tmp_path: Path) -> None:
+    result = ask("http://127.0.0.1:9/v1", tmp_path, "--timeout", "2")
+    assert result.exit_code == 5
+    assert "cannot reach" in result.stderr and "Traceback" not in result.output
