@@ -35,6 +35,8 @@ COMPARE: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
 }
 
 
+_CONDITIONS = {*COMPARE, "and", "or", "in"}
+
 # About 20 arrays of this many 8-byte entries fit comfortably in a few GB.
 DEFAULT_MAX_SIZE = 50_000_000
 
@@ -93,7 +95,10 @@ class Evaluator:
                 left, right = self.num(e.left, frame), self.num(e.right, frame)
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     return ARITH[e.op](left, right)
-            return self.cond(e, frame).astype(float)
+            if e.op in _CONDITIONS:
+                return self.cond(e, frame).astype(float)
+            raise EvalError(f"`{e.op}` makes a set, not a number", e.span,
+                            "use `card(...)` for the size of a set")
         if isinstance(e, A.Conditional):
             return self.choose(e, frame, self.num)
         if isinstance(e, A.Reduction):
@@ -131,8 +136,13 @@ class Evaluator:
         cols = [self.key(i, frame) for i in e.indices]
         if e.name in s.params:
             p = s.params[e.name]
-            self._arity(e, p.arity, "parameter")
-            pos = p.index.lookup(cols) if p.arity else np.zeros(frame.n, dtype=np.int64)
+            self._arity(e, p.arity, "parameter", len(p.keys) if p.default is None else None)
+            if not p.arity:
+                pos = np.zeros(frame.n, dtype=np.int64)
+            elif len(p.keys) == 0:
+                pos = np.full(frame.n, -1, dtype=np.int64)
+            else:
+                pos = p.index.lookup(cols)
             missing = pos < 0
             out = np.where(missing, 0.0, p.values[np.maximum(pos, 0)] if len(p.values)
                            else 0.0)
@@ -151,7 +161,7 @@ class Evaluator:
                 out = np.where(missing, p.default, out)
             return out
         v = s.variables[e.name]
-        self._arity(e, v.arity, "variable")
+        self._arity(e, v.arity, "variable", v.size)
         pos = self.var_positions(e, v, cols)
         if s.values is None:
             raise EvalError(f"variable `{e.name}` has no value here", e.span)
@@ -159,7 +169,10 @@ class Evaluator:
 
     def var_positions(self, e: A.Subscript, v: VariableBlock,
                       cols: list[np.ndarray]) -> np.ndarray:
-        pos = v.index.lookup(cols)
+        if v.size == 0:  # an empty block: any key is outside it, and any arity goes
+            pos = np.full(frame_size(cols), -1, dtype=np.int64)
+        else:
+            pos = v.index.lookup(cols)
         missing = pos < 0
         if missing.any():
             key = self._first_key(cols, missing)
@@ -174,8 +187,8 @@ class Evaluator:
             return "restrict the constraint or sum with a filter, e.g. `: t > 1`"
         return "check the spelling of the index, and the members of its set"
 
-    def _arity(self, e: A.Subscript, arity: int, kind: str) -> None:
-        if len(e.indices) != arity:
+    def _arity(self, e: A.Subscript, arity: int, kind: str, size: int | None = None) -> None:
+        if len(e.indices) != arity and size != 0:  # an empty block takes any key
             raise EvalError(f"{kind} `{e.name}` takes {arity} "
                             f"ind{'ex' if arity == 1 else 'ices'}, not {len(e.indices)}",
                             e.span)
@@ -240,6 +253,9 @@ class Evaluator:
         rounded = np.round(values)
         if not np.all(np.isfinite(values)) or np.any(np.abs(values - rounded) > 1e-9):
             raise EvalError("an index must be an integer or a symbol", _span(e))
+        if np.any(np.abs(rounded) >= SYMBOL_BASE):
+            raise EvalError(f"an integer member must be smaller than {SYMBOL_BASE:,} in "
+                            "magnitude", _span(e), "use a symbol (a name) for such a key")
         return rounded.astype(np.int64)
 
     def _literal_symbol(self, e: A.Expr, frame: Frame) -> str | None:
@@ -294,12 +310,16 @@ class Evaluator:
             if e.op == "in":
                 items = e.left.items if isinstance(e.left, A.TupleExpr) else (e.left,)
                 target = self.set(e.right)
+                if len(target) == 0:
+                    return np.zeros(frame.n, dtype=bool)
                 if target.arity != len(items):
                     raise EvalError(f"a {len(items)}-tuple is tested against a set of "
                                     f"{target.arity}-tuples", e.span)
                 return target.index.lookup([self.key(i, frame) for i in items]) >= 0
         if isinstance(e, A.Unary) and e.op == "not":
             return ~self.cond(e.operand, frame)
+        if isinstance(e, A.Binary) and e.op not in ARITH:
+            raise EvalError(f"`{e.op}` makes a set, not a condition", e.span)
         return self.num(e, frame) != 0
 
     # ---- sets ------------------------------------------------------------------
@@ -314,6 +334,8 @@ class Evaluator:
         if isinstance(e, A.Binary) and e.op == "..":
             lo = self._integral(self.num(e.left, scalar), e.left)[0]
             hi = self._integral(self.num(e.right, scalar), e.right)[0]
+            if hi - lo + 1 > self.scope.max_size:
+                raise too_big(int(hi - lo + 1), self.scope.max_size, e.span, "this range")
             return SetValue(name, np.arange(lo, hi + 1, dtype=np.int64)[:, None])
         if isinstance(e, A.Binary) and e.op in ("union", "inter", "diff", "*"):
             a, b = self.set(e.left), self.set(e.right)
@@ -321,6 +343,10 @@ class Evaluator:
                 left = np.repeat(a.codes, len(b), axis=0)
                 right = np.tile(b.codes, (len(a), 1))
                 return SetValue(name, np.hstack([left, right]))
+            if len(a) == 0 and a.arity != b.arity:
+                a = SetValue(a.name, np.zeros((0, b.arity), dtype=np.int64))
+            if len(b) == 0 and a.arity != b.arity:
+                b = SetValue(b.name, np.zeros((0, a.arity), dtype=np.int64))
             if a.arity != b.arity:
                 raise EvalError(f"`{e.op}` of sets with {a.arity}- and {b.arity}-tuples",
                                 e.span)
@@ -358,6 +384,9 @@ class Evaluator:
         current = frame
         for b_i, b in enumerate(binders):
             rep, members, arity = self._members(b, current)
+            if b.names and len(b.names) != arity and len(members) == 0:
+                # `{}` and `[]` have no arity of their own: they bind any tuple.
+                members, arity = np.zeros((0, len(b.names)), dtype=np.int64), len(b.names)
             names = b.names or tuple(f"{hidden}{b_i}.{p}" for p in range(arity))
             if len(names) != arity:
                 raise EvalError(
@@ -431,6 +460,10 @@ class Evaluator:
             return Frame.scalar()
         frame, _ = self.expand(Frame.scalar(), index.binders, index.filter)
         return frame
+
+
+def frame_size(cols: list[np.ndarray]) -> int:
+    return len(cols[0]) if cols else 1
 
 
 def _dedupe(codes: np.ndarray) -> np.ndarray:

@@ -35,7 +35,7 @@ from optiform.compiler.ir import (
     column_label,
     labelled,
 )
-from optiform.compiler.keys import KeyIndex, Universe
+from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
 from optiform.compiler.linearize import Linearizer, add
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
@@ -196,6 +196,11 @@ class _Builder:
         if not isinstance(raw, (int, str)):
             raise EvalError(f"`{raw}` is not a valid member: members are integers or names",
                             span, kind="data")
+        if isinstance(raw, int) and abs(raw) >= SYMBOL_BASE:
+            raise EvalError(f"the integer member {raw} is too large: integer members must be "
+                            f"smaller than {SYMBOL_BASE:,} in magnitude", span,
+                            "give such a key as a name (a string that is not all digits)",
+                            kind="data")
         return self.scope.universe.encode(raw)
 
     def _number(self, raw: Any, span: Span, what: str) -> float:
@@ -208,7 +213,11 @@ class _Builder:
             except ValueError:
                 pass
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            return float(raw)
+            try:
+                return float(raw)
+            except OverflowError:
+                raise EvalError(f"{what} is too large for a number: {str(raw)[:20]}...", span,
+                                kind="data") from None
         raise EvalError(f"{what} should be a number, not `{raw}`", span, kind="data")
 
     def _set_from_data(self, decl: A.SetDecl, item: DataItem) -> SetValue:
@@ -216,7 +225,8 @@ class _Builder:
         if isinstance(value, Table):
             rows = [[self._member(c, item.span) for c in row] for row in value.rows]
             arity = len(value.header)
-        elif isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        elif isinstance(value, np.ndarray) and value.dtype.kind in "iu" and (
+                not value.size or int(np.abs(value).max()) < SYMBOL_BASE):
             codes = value.astype(np.int64).reshape(len(value), -1)
             return SetValue(decl.name, codes)
         elif isinstance(value, (list, np.ndarray)):
@@ -250,6 +260,8 @@ class _Builder:
         value.name = decl.name
         if decl.within is not None:
             outer = self.ev.set(decl.within)
+            if len(value) == 0:  # `{}` or `[]` takes the shape of its `within` set
+                value = SetValue(decl.name, np.zeros((0, outer.arity), dtype=np.int64))
             if outer.arity != value.arity:
                 raise EvalError(f"`{decl.name}` has {value.arity}-tuples but its `within` set "
                                 f"has {outer.arity}", decl.span)
@@ -450,7 +462,10 @@ class _Builder:
                 walk(v, [*prefix, member(k, item.span)])
 
         walk(item.value, [])
-        values = np.array(raw_values)
+        try:
+            values = np.array(raw_values)
+        except (ValueError, OverflowError):  # ragged (a list among numbers) or huge
+            values = np.array(raw_values, dtype=object)
         if values.dtype.kind not in "iuf" or values.ndim != 1:
             # Strings ("inf"), booleans or nested values: convert one by one, with errors.
             what = f"a value of `{decl.name}`"

@@ -10,6 +10,8 @@ nonlinear, so that the problem's class says which backend can take it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from optiform.compiler.evaluate import EvalError, Evaluator, too_big
@@ -133,7 +135,7 @@ class Linearizer:
             if block is None:
                 raise EvalError(f"`{e.name}` is not a variable", e.span)
             v = block
-            self.ev._arity(e, v.arity, "variable")
+            self.ev._arity(e, v.arity, "variable", v.size)
             cols = [self.ev.key(i, frame) for i in e.indices]
             pos = self.ev.var_positions(e, v, cols)
             return Terms(n, np.zeros(n), np.arange(n), v.offset + pos, np.ones(n),
@@ -159,7 +161,7 @@ class Linearizer:
                     return base
                 if np.all(power == 2):
                     return multiply(base, base, self.ev.scope.max_size, e.span)
-            return nonlinear(n)
+            return self.opaque(e, frame)
         if isinstance(e, A.Reduction) and e.op == "sum":
             child, parent = self.ev.expand(frame, e.binders, e.filter)
             return regroup(self.terms(e.body, child), parent, n)
@@ -168,4 +170,13 @@ class Linearizer:
             yes, no = np.nonzero(mask)[0], np.nonzero(~mask)[0]
             return add(embed(self.terms(e.then, frame.take(yes)), yes, n),
                        embed(self.terms(e.otherwise, frame.take(no)), no, n))
-        return nonlinear(n)
+        return self.opaque(e, frame)
+
+    def opaque(self, e: A.Expr, frame: Frame) -> Terms:
+        """A nonlinear part: no terms, but evaluated once at zero so that its indices and
+        data are checked here, and every backend meets only models that ground."""
+        scope = self.ev.scope
+        n_vars = sum(v.size for v in scope.variables.values())
+        with np.errstate(all="ignore"):
+            Evaluator(replace(scope, values=np.zeros(n_vars))).num(e, frame)
+        return nonlinear(frame.n)

@@ -11,6 +11,7 @@ which knows each name's declaration.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from dataclasses import dataclass
@@ -42,18 +43,35 @@ def load_data(path: str | Path) -> dict[str, DataItem]:
     """Read a JSON or YAML file, or a folder of CSV files."""
     path = Path(path)
     if not path.exists():
-        raise DiagnosticError([Diagnostic(f"data file `{path}` does not exist", None,
+        raise DiagnosticError([Diagnostic(f"data file `{path}` does not exist",
+                                          Span(str(path), 1, 1),
                                           "check the path given to --data", kind="data")])
     if path.is_dir():
         return _load_csv_folder(path)
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path)
     if path.suffix.lower() == ".json":
         return _load_json(text, str(path))
     if path.suffix.lower() in (".yaml", ".yml"):
         return _load_yaml(text, str(path))
     raise DiagnosticError([Diagnostic(
-        f"cannot read data from `{path}`", None,
+        f"cannot read data from `{path}`", Span(str(path), 1, 1),
         "use a .json, .yaml or .yml file, or a folder of .csv files", kind="data")])
+
+
+def read_text(path: Path, kind: str = "data") -> str:
+    """A file's text as UTF-8 (a leading byte-order mark dropped); a bad byte is an error
+    at its line and column."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
+        good = raw[start:exc.start].decode("utf-8")
+        line = good.count("\n") + 1
+        column = len(good) - (good.rfind("\n") + 1) + 1
+        raise DiagnosticError([Diagnostic(
+            f"byte 0x{raw[exc.start]:02x} is not UTF-8 text", Span(str(path), line, column),
+            "save the file as UTF-8", kind=kind)]) from None
 
 
 def _error(message: str, span: Span | None, hint: str | None = None,
@@ -67,6 +85,9 @@ def _load_json(text: str, file: str) -> dict[str, DataItem]:
         obj = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _error(f"invalid JSON: {exc.msg}", Span(file, exc.lineno, exc.colno),
+                     text=text) from None
+    except RecursionError:
+        raise _error("the JSON is nested too deeply to read", Span(file, 1, 1),
                      text=text) from None
     if not isinstance(obj, dict):
         raise _error("a data file holds one object of names", Span(file, 1, 1),
@@ -105,9 +126,14 @@ def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         obj = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
+        before = text[:exc.position]
+        span = Span(file, before.count("\n") + 1, exc.position - (before.rfind("\n") + 1) + 1)
+        raise _error(f"invalid YAML: character U+{exc.character:04X} is not allowed", span,
+                     text=text) from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        span = Span(file, mark.line + 1, mark.column + 1) if mark else None
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         raise _error(f"invalid YAML: {getattr(exc, 'problem', exc)}", span, text=text) from None
     if not isinstance(obj, dict) or not isinstance(root, yaml.MappingNode):
         raise _error("a data file holds one mapping of names", Span(file, 1, 1), text=text)
@@ -116,7 +142,10 @@ def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
         name = key_node.value
         mark = key_node.start_mark
         span = Span(file, mark.line + 1, mark.column + 1, mark.line + 1,
-                    mark.column + 1 + len(name))
+                    mark.column + 1 + len(str(name)))
+        if name not in obj:  # `1:`, `true:`, `~:` or `<<:` read as a number, a flag...
+            raise _error(f"`{name}` is not a name", span,
+                         f'names are text: quote it ("{name}") or rename it', text)
         items[name] = DataItem(name, obj[name], span)
     return items
 
@@ -124,8 +153,12 @@ def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
 def _load_csv_folder(folder: Path) -> dict[str, DataItem]:
     items = {}
     for path in sorted(folder.glob("*.csv")):
-        with path.open(newline="", encoding="utf-8") as fh:
-            rows = list(csv.reader(fh))
+        reader = csv.reader(io.StringIO(read_text(path), newline=""))
+        try:
+            rows = list(reader)
+        except csv.Error as exc:
+            raise _error(f"unreadable CSV: {exc}", Span(str(path), max(reader.line_num, 1), 1)
+                         ) from None
         if not rows:
             raise _error(f"`{path.name}` is empty", Span(str(path), 1, 1),
                          "the first row names the columns")
@@ -142,6 +175,6 @@ def _load_csv_folder(folder: Path) -> dict[str, DataItem]:
         items[path.stem] = DataItem(path.stem, Table(header, tuple(body), tuple(lines)),
                                     Span(str(path), 1, 1))
     if not items:
-        raise _error(f"the folder `{folder}` has no .csv files", None,
+        raise _error(f"the folder `{folder}` has no .csv files", Span(str(folder), 1, 1),
                      "put one NAME.csv per set or parameter in it")
     return items
