@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends import BackendError, SolveOptions, choose
+from optiform.backends import SolveOptions, auto_note, choose, write
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
 from optiform.compiler.ir import Problem
@@ -23,7 +23,8 @@ from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
-from optiform.solution import Result
+from optiform.dsl.render import render
+from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
 from optiform.verify import ViolationReport, verify
 
 DataArg = str | Path | Mapping[str, Any] | None
@@ -49,14 +50,21 @@ class Model:
 
     def solve(self, backend: str = "auto", *, time_limit: float | None = None,
               mip_gap: float | None = None, weights: Mapping[str, float] | None = None,
-              lexicographic: Sequence[str] | None = None, verbose: bool = False) -> Result:
+              lexicographic: Sequence[str] | None = None, verbose: bool = False,
+              solver: str | None = None, starts: int | None = None,
+              device: str | None = None, seed: int = 0, iterations: int | None = None,
+              tolerance: float | None = None, optimizer: str | None = None) -> Result:
+        """Solve with `backend` (auto, highs, pyomo, ipopt, torch); `solver` names Pyomo's
+        solver; `starts` to `optimizer` steer the local NLP methods (see SolveOptions)."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         problem = self.compile()
         timings["compile"] = time.perf_counter() - t0
         options = SolveOptions(time_limit, mip_gap, dict(weights or {}),
-                               tuple(lexicographic or ()), verbose=verbose)
-        return solve(problem, backend, options, timings)
+                               tuple(lexicographic or ()), verbose=verbose, starts=starts,
+                               device=device, seed=seed, iterations=iterations,
+                               tolerance=tolerance, optimizer=optimizer)
+        return solve(problem, backend, options, timings, solver)
 
     def pareto(self, points: int = 10, backend: str = "auto",
                objectives: Sequence[str] | None = None, *, time_limit: float | None = None,
@@ -95,26 +103,53 @@ def check(path: str | Path, data: DataArg = None, *,
     return load(path, data, max_size=max_size).compile()
 
 
+def show(path: str | Path, style: str = "text") -> str:
+    """The model as mathematics (text, latex or markdown), from the file alone."""
+    return render(parse_file(path), style)
+
+
+def export(path: str | Path, out: str | Path, data: DataArg = None, *,
+           max_size: int = DEFAULT_MAX_SIZE) -> Path:
+    """Ground a model over its data and write it as .lp, .mps or .nl (by `out`'s suffix)."""
+    write(load(path, data, max_size=max_size).compile(), out)
+    return Path(out)
+
+
 def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None = None,
-          timings: dict[str, float] | None = None) -> Result:
+          timings: dict[str, float] | None = None, solver: str | None = None) -> Result:
     options = options or SolveOptions()
     timings = dict(timings or {})
     _check_objectives(problem, options)
-    if problem.convex is False:
-        raise BackendError(
-            "the quadratic objective is not convex (its Hessian is not positive "
-            "semidefinite for minimisation, or negative semidefinite for maximisation); "
-            "HiGHS solves convex QPs only")
-    chosen = choose(problem, backend)
+    if problem.n_vars == 0:
+        return _without_variables(problem, timings)
+    chosen = choose(problem, backend, solver)
     t0 = time.perf_counter()
     solution = chosen.solve(problem, options)
     timings["solve"] = time.perf_counter() - t0
+    if backend == "auto" and (note := auto_note(problem, chosen)):
+        solution.message = f"{note}; {solution.message}" if solution.message else note
     report: ViolationReport | None = None
     if solution.has_point:
         t0 = time.perf_counter()
         assert solution.values is not None
         report = verify(problem, solution.values, reported=solution.objective_values)
         timings["check"] = time.perf_counter() - t0
+    return Result(problem, solution, report, timings)
+
+
+def _without_variables(problem: Problem, timings: dict[str, float]) -> Result:
+    """Every variable's index is empty: nothing to solve, only constants to check."""
+    report = verify(problem, np.zeros(0))
+    if not report.feasible:
+        rows = ", ".join(v.describe() for v in report.violations[:5])
+        solution = Solution(TerminationStatus.INFEASIBLE, ResultStatus.NO_SOLUTION, {}, None,
+                            "none", message=f"the model has no variables and these "
+                            f"constraints are false: {rows}")
+        return Result(problem, solution, None, timings)
+    solution = Solution(TerminationStatus.OPTIMAL, ResultStatus.FEASIBLE_POINT,
+                        dict(report.objectives), np.zeros(0), "none",
+                        message="the model has no variables (every variable's index is "
+                        "empty), so its objective is a constant")
     return Result(problem, solution, report, timings)
 
 

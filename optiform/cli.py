@@ -24,7 +24,7 @@ from optiform.agents.evaluation import summary_table as eval_table
 from optiform.agents.llm import LLM, LLMConfigError, LLMError
 from optiform.agents.loop import Agent, AgentOptions, FormalizationFailed
 from optiform.agents.transcript import RunFolder
-from optiform.backends import BackendError
+from optiform.backends import BackendError, available_solvers
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
@@ -71,7 +71,8 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
 def solve(
     model: ModelPath,
     data: DataOption = None,
-    backend: Annotated[str, typer.Option(help="auto, or a backend name (highs).")] = "auto",
+    backend: Annotated[str, typer.Option(
+        help="auto, or a backend name (highs, pyomo, ipopt, torch).")] = "auto",
     time_limit: Annotated[float | None, typer.Option(help="Seconds before giving up.")] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
     weights: Annotated[str | None, typer.Option(
@@ -85,6 +86,19 @@ def solve(
     pareto: Annotated[int | None, typer.Option(
         help="Points of the trade-off between two objectives (in --lexicographic "
              "order if given).")] = None,
+    starts: Annotated[int | None, typer.Option(
+        min=1, help="torch: starting points, advanced together as one batch (16).")] = None,
+    device: Annotated[str | None, typer.Option(help="torch: cpu or cuda.")] = None,
+    seed: Annotated[int, typer.Option(help="torch: seed for the spread of the starts.")] = 0,
+    iterations: Annotated[int | None, typer.Option(
+        min=1, help="torch, ipopt: iteration budget.")] = None,
+    tolerance: Annotated[float | None, typer.Option(
+        help="torch, ipopt: feasibility tolerance (the checker's 1e-6).")] = None,
+    optimizer: Annotated[str | None, typer.Option(
+        help="torch: inner minimiser, lbfgs (default), adam, lion or torch-lbfgs.")] = None,
+    solver: Annotated[str | None, typer.Option(
+        help="pyomo: a solver (`optiform solvers` lists them: scip, highs, ipopt...) or "
+             "any Pyomo SolverFactory name.")] = None,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
@@ -94,7 +108,9 @@ def solve(
     try:
         result = api.load(model, data, max_size=max_size).solve(
             backend, time_limit=time_limit, mip_gap=mip_gap,
-            weights=_parse_weights(weights), lexicographic=order, verbose=verbose)
+            weights=_parse_weights(weights), lexicographic=order, verbose=verbose,
+            starts=starts, device=device, seed=seed, iterations=iterations,
+            tolerance=tolerance, optimizer=optimizer, solver=solver)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:
@@ -124,6 +140,51 @@ def check(model: ModelPath, data: DataOption = None,
 
 def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+@app.command()
+def solvers() -> None:
+    """List the solvers, whether each is installed here, and what it solves."""
+    table = Table(title="solvers (auto prefers the first installed that takes a class)",
+                  title_justify="left")
+    for column in ("solver", "installed", "through", "classes", "optimality", "to install"):
+        table.add_column(column)
+    for row in available_solvers():
+        table.add_row(row.name, "yes" if row.installed else "no", row.through,
+                      " ".join(row.classes), row.proves_optimality,
+                      "" if row.installed else row.install)
+    out.print(table)
+
+
+@app.command()
+def show(
+    model: ModelPath,
+    latex: Annotated[bool, typer.Option("--latex", help="LaTeX (align* environments).")] = False,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Markdown with $$ math.")] = False,
+) -> None:
+    """Print the model as mathematics: sets, parameters, variables, objective, constraints."""
+    try:
+        text = api.show(model, "latex" if latex else "markdown" if markdown else "text")
+    except DiagnosticError as exc:
+        _fail(exc, False, ExitCode.MODEL_ERROR)
+    sys.stdout.write(text)
+
+
+@app.command()
+def export(
+    model: ModelPath,
+    output: Annotated[Path, typer.Option("--output", "-o", help="model.lp, .mps or .nl.")],
+    data: DataOption = None,
+    max_size: MaxSizeOption = DEFAULT_MAX_SIZE,
+) -> None:
+    """Write the grounded model in a standard format (.lp, .mps with HiGHS; .nl with Pyomo)."""
+    try:
+        api.export(model, output, data, max_size=max_size)
+    except DiagnosticError as exc:
+        _fail(exc, False, ExitCode.MODEL_ERROR)
+    except BackendError as exc:
+        _fail(exc, False, ExitCode.NO_SOLUTION)
+    out.print(f"wrote {output}", markup=False)
 
 
 @app.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -202,8 +203,12 @@ def test_a_nonlinear_model_raises_backend_error_naming_a_capable_solver() -> Non
     text = "variables\n  x in [1, 10]\nobjective\n  minimize c: exp(x)\n"
     model = optiform.loads(text)
     assert model.compile().problem_class.value == "NLP"
-    with pytest.raises(BackendError, match="nonlinear solver"):
-        model.solve()
+    with pytest.raises(BackendError, match="nonlinear") as info:
+        model.solve(backend="highs")
+    assert "SCIP" in str(info.value) and "--backend pyomo" in str(info.value)
+    result = model.solve()  # auto: Pyomo with the best installed nonlinear solver
+    assert result.solution.backend == "pyomo/scip"
+    assert result.objective == pytest.approx(math.exp(1))
 
 
 def test_an_unknown_backend_is_refused() -> None:

@@ -1,52 +1,135 @@
 """The backends, in one registry in order of preference.
 
-`choose` picks the first available backend that can take a problem's class;
-when none can, the error says which kind of backend would.
+`choose` picks the first available backend that can take a problem's class
+(HiGHS directly for LP, MILP and convex QP; Pyomo with the best installed
+solver for the rest); when none can, the error says which solver would and
+how to install it.
 """
 
 from __future__ import annotations
 
-from optiform.backends.base import Backend, SolveOptions, can_solve
+from collections.abc import Callable
+from pathlib import Path
+
+from optiform.backends import solvers
+from optiform.backends.base import (
+    CLASS_NEEDS,
+    Backend,
+    BackendError,
+    SolveOptions,
+    can_solve,
+)
 from optiform.backends.highs import HighsBackend
+from optiform.backends.ipopt import IpoptBackend
+from optiform.backends.pyomo import PyomoBackend
+from optiform.backends.torch_backend import TorchBackend
 from optiform.compiler.ir import Problem
 
-REGISTRY: dict[str, Backend] = {"highs": HighsBackend()}
+# Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort.
+REGISTRY: dict[str, Backend] = {"highs": HighsBackend(), "pyomo": PyomoBackend(),
+                                "ipopt": IpoptBackend(), "torch": TorchBackend()}
 
 
-class BackendError(Exception):
-    """No backend can take this problem, or the named one is unknown or missing."""
-
-
-def choose(problem: Problem, name: str = "auto") -> Backend:
-    if name != "auto":
-        backend = REGISTRY.get(name)
-        if backend is None:
+def choose(problem: Problem, name: str = "auto", solver: str | None = None) -> Backend:
+    """The backend for a problem: `name` from REGISTRY or auto, `solver` for Pyomo."""
+    if solver is not None:
+        if name not in ("auto", "pyomo"):
+            raise BackendError(f"--solver picks a solver for the pyomo backend; backend "
+                               f"`{name}` takes none")
+        backend: Backend = PyomoBackend(solver)
+    elif name != "auto":
+        found = REGISTRY.get(name)
+        if found is None:
             raise BackendError(f"unknown backend `{name}`; available: "
                                + ", ".join(REGISTRY))
-        if not backend.is_available():
-            raise BackendError(f"backend `{name}` is not installed here")
-        if not can_solve(backend, problem):
-            raise BackendError(_cannot(backend.name, problem))
-        return backend
-    for backend in REGISTRY.values():
-        if backend.is_available() and can_solve(backend, problem):
-            return backend
-    raise BackendError(_cannot("highs", problem))
+        backend = found
+    else:
+        for backend in REGISTRY.values():
+            if backend.is_available() and can_solve(backend, problem):
+                return backend
+        raise BackendError(_cannot("auto", problem))
+    if not backend.is_available():
+        missing = backend.missing() if isinstance(backend, PyomoBackend) else ""
+        raise BackendError(missing or f"backend `{backend.name}` is not installed here")
+    if not can_solve(backend, problem):
+        raise BackendError(_cannot(backend.name, problem))
+    return backend
+
+
+def auto_note(problem: Problem, backend: Backend) -> str:
+    """Why `auto` fell back on a heuristic backend, and what would do better."""
+    if "heuristic" not in backend.capabilities:
+        return ""
+    could = solvers.could_solve(problem.problem_class, problem.convex)
+    better = f" ({could[0].install} gives {could[0].label} through Pyomo)" if could else ""
+    return (f"no installed solver takes this {problem.problem_class.value} model, so auto "
+            f"chose `{backend.name}`, a local multi-start method{better}")
+
+
+_WHAT = {
+    "NLP": "it has nonlinear expressions in its variables (or quadratic constraints)",
+    "MINLP": "it has nonlinear expressions in its variables (or quadratic constraints) "
+             "and integer variables",
+    "MIQP": "a quadratic objective with integer variables (HiGHS solves LP, MILP and convex "
+            "QP; relaxing the integer variables makes it a QP)",
+}
 
 
 def _cannot(name: str, problem: Problem) -> str:
     cls = problem.problem_class.value
-    if problem.problem_class.value in ("NLP", "MINLP"):
-        return (f"this model is {cls}: it has nonlinear expressions in its variables "
-                f"(or quadratic constraints), which `{name}` cannot solve; it needs a "
-                "nonlinear solver such as SCIP or Ipopt (through Pyomo) or a gradient "
-                "method (torch), which this installation does not provide yet")
-    if problem.problem_class.value == "MIQP":
-        return (f"this model is MIQP: a quadratic objective with integer variables, which "
-                f"`{name}` cannot solve (HiGHS solves LP, MILP and convex QP); it needs a "
-                "solver such as SCIP, Gurobi or CPLEX through Pyomo, which this installation "
-                "does not provide yet; relaxing the integer variables makes it a QP")
-    return f"backend `{name}` cannot solve {cls} problems"
+    if problem.convex is False:
+        what = ("its quadratic objective is not convex (its Hessian is not positive "
+                "semidefinite for minimisation, or negative semidefinite for maximisation; "
+                "HiGHS solves convex QPs only)")
+    else:
+        what = _WHAT.get(cls, f"a {cls} problem")
+    who = "no installed backend can" if name == "auto" else f"`{name}` cannot"
+    could = solvers.could_solve(problem.problem_class, problem.convex)
+    have = [s for s in could if solvers.installed_interface(s) is not None]
+    if have and not name.startswith("pyomo"):
+        fix = (f"`--backend pyomo` solves it with {have[0].label}, which is installed "
+               f"(or name one: --solver {have[0].name})")
+    elif have:
+        fix = "solvers installed here that can: " + ", ".join(
+            f"{s.label} (--solver {s.name})" for s in have)
+    else:
+        pyomo = "" if solvers.pyomo_installed() else "pip install pyomo, then "
+        fix = (f"it needs a solver such as {', '.join(s.label for s in could[:4])} through "
+               f"Pyomo; {pyomo}{could[0].install}" if could else "no known solver takes it")
+    return f"this model is {cls}: {what}, which {who} solve; {fix}"
 
 
-__all__ = ["REGISTRY", "Backend", "BackendError", "SolveOptions", "choose"]
+def available_solvers() -> list[solvers.SolverStatus]:
+    """The backends that solve directly, then every solver Pyomo can reach."""
+    direct = []
+    for name, backend in REGISTRY.items():
+        if isinstance(backend, PyomoBackend):
+            continue
+        caps = backend.capabilities
+        classes = tuple(c.value for c, needs in CLASS_NEEDS.items() if needs <= caps)
+        proves = ("global" if "nonlinear" in caps and "proves-optimality" in caps else
+                  "convex models" if "proves-optimality" in caps else
+                  "heuristic" if "heuristic" in caps else "local (NLP)")
+        direct.append(solvers.SolverStatus(name, name, backend.is_available(),
+                                           f"{name} (direct)", classes, proves, ""))
+    return [*direct, *solvers.report()]
+
+
+# Files by extension: HiGHS writes linear and quadratic models, Pyomo any model.
+WRITERS: dict[str, Callable[[Problem, Path], None]] = {
+    ".lp": HighsBackend().write, ".mps": HighsBackend().write, ".nl": PyomoBackend().write,
+}
+
+
+def write(problem: Problem, path: str | Path) -> None:
+    """The grounded model in a standard format, chosen by the file's extension."""
+    path = Path(path)
+    writer = WRITERS.get(path.suffix.lower())
+    if writer is None:
+        raise BackendError(f"cannot write `{path.suffix or path.name}` files; write "
+                           + ", ".join(WRITERS))
+    writer(problem, path)
+
+
+__all__ = ["REGISTRY", "Backend", "BackendError", "SolveOptions", "auto_note",
+           "available_solvers", "choose", "write"]

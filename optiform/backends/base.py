@@ -36,11 +36,25 @@ class SolveOptions:
     # the epsilon constraints of a Pareto sweep
     objective_bounds: dict[str, float] = field(default_factory=dict)
     verbose: bool = False
+    # Local NLP methods (torch, ipopt); None leaves each backend's default.
+    starts: int | None = None  # multi-start points, advanced as one batch (torch)
+    device: str | None = None  # cpu or cuda (torch)
+    seed: int = 0  # for the spread of the starts
+    iterations: int | None = None  # iteration budget
+    tolerance: float | None = None  # feasibility tolerance (the checker's 1e-6 by default)
+    optimizer: str | None = None  # torch's inner minimiser: lbfgs, adam, lion, torch-lbfgs
+
+
+class BackendError(Exception):
+    """No backend can take this problem, or the named one is unknown or missing."""
 
 
 class Backend(Protocol):
-    name: str
-    capabilities: frozenset[str]
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def capabilities(self) -> frozenset[str]: ...
 
     def is_available(self) -> bool: ...
 
@@ -48,4 +62,7 @@ class Backend(Protocol):
 
 
 def can_solve(backend: Backend, problem: Problem) -> bool:
-    return CLASS_NEEDS[problem.problem_class] <= backend.capabilities
+    needs = CLASS_NEEDS[problem.problem_class]
+    if problem.convex is False:  # a quadratic objective that is not convex
+        needs = needs | {"nonconvex-quadratic"}
+    return needs <= backend.capabilities

@@ -11,15 +11,17 @@ objective near its optimum.
 
 from __future__ import annotations
 
+import re
 import signal
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from optiform.backends.base import SolveOptions
+from optiform.backends.base import BackendError, SolveOptions
 from optiform.compiler.ir import Objective, Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
@@ -66,10 +68,16 @@ def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
          n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row-wise compressed arrays with duplicates summed and zeros dropped."""
     key = rows.astype(np.int64) * max(n_cols, 1) + cols
-    uniq, inverse = np.unique(key, return_inverse=True)
-    summed = np.bincount(inverse, weights=vals, minlength=len(uniq))
-    keep = summed != 0
-    uniq, summed = uniq[keep], summed[keep]
+    # Blocks arrive as runs already in order, which a stable (Timsort) sort merges in
+    # close to linear time; np.unique would sort from scratch.
+    order = np.argsort(key, kind="stable")
+    key, vals = key[order], vals[order]
+    if len(key) > 1 and np.any(key[1:] == key[:-1]):
+        first = np.concatenate([[True], key[1:] != key[:-1]])
+        starts = np.nonzero(first)[0]
+        key, vals = key[starts], np.add.reduceat(vals, starts)
+    keep = vals != 0
+    uniq, summed = key[keep], vals[keep]
     r, c = uniq // max(n_cols, 1), uniq % max(n_cols, 1)
     start = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))])
     return start.astype(np.int32), c.astype(np.int32), summed
@@ -87,10 +95,13 @@ class HighsBackend:
             return False
         return True
 
-    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+    def load(self, problem: Problem, options: SolveOptions) -> Any:
+        """A HiGHS instance holding the model and its first objective, not yet run.
+
+        This is the hand-off, on its own so that benchmarks can time it.
+        """
         import highspy
 
-        started = time.perf_counter()
         # The wrapper class prints a banner to stdout on first use, which would corrupt
         # `--json` output; the core class is the same solver without it.
         h = getattr(highspy, "_Highs", highspy.Highs)()
@@ -99,16 +110,26 @@ class HighsBackend:
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-        self._pass_model(h, highspy, problem)
+        first = _combine(problem, self._stages(problem, options)[0])
+        self._pass_model(h, highspy, problem, first)
+        self._pass_hessian(h, highspy, problem, first)
         for name, bound in options.objective_bounds.items():
             self._bound_objective(h, problem, name, bound)
+        return h
+
+    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        import highspy
+
+        started = time.perf_counter()
+        h = self.load(problem, options)
         stages = self._stages(problem, options)
         objective_values: dict[str, float] = {}
         combined = _combine(problem, {})
         status = TerminationStatus.OPTIMAL
         for i, weights in enumerate(stages):
             combined = _combine(problem, weights)
-            self._set_objective(h, highspy, problem, combined)
+            if i:
+                self._set_objective(h, highspy, problem, combined)
             status = self._run(h, highspy, problem)
             if status is not TerminationStatus.OPTIMAL or i == len(stages) - 1:
                 break
@@ -147,8 +168,33 @@ class HighsBackend:
                         else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
                         duals, reduced, stats, message)
 
+    def write(self, problem: Problem, path: str | Path) -> None:
+        """The model as .lp or .mps (HiGHS picks by extension), first objective, names kept."""
+        import highspy
+
+        if problem.problem_class in (ProblemClass.NLP, ProblemClass.MINLP):
+            raise BackendError(f"this model is {problem.problem_class.value}: .lp and .mps "
+                               "files hold linear and quadratic models only; write .nl")
+        h = getattr(highspy, "_Highs", highspy.Highs)()
+        h.setOptionValue("output_flag", False)
+        self._pass_model(h, highspy, problem, _combine(problem, {}))
+        first = problem.objectives[0] if problem.objectives else None
+        maximize = first is not None and first.sense == "maximize"
+        # Weight -1 undoes the negation of a maximisation: the file keeps the model's sense.
+        weights = {first.name: -1.0 if maximize else 1.0} if first else {}
+        self._set_objective(h, highspy, problem, _combine(problem, weights))
+        if maximize:
+            h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        for j in range(problem.n_vars):
+            h.passColName(j, _file_name(problem.column_name(j)))
+        for r in range(problem.n_rows):
+            h.passRowName(r, _file_name(problem.row_name(r)))
+        if h.writeModel(str(path)) != highspy.HighsStatus.kOk:
+            raise BackendError(f"HiGHS could not write {path}")
+
     # ---- model -------------------------------------------------------------------
-    def _pass_model(self, h: object, highspy: object, problem: Problem) -> None:
+    def _pass_model(self, h: object, highspy: object, problem: Problem,
+                    objective: _Combined) -> None:
         hs = highspy
         n = problem.n_vars
         lower = np.concatenate([v.lower for v in problem.variables]) if n else np.zeros(0)
@@ -166,26 +212,17 @@ class HighsBackend:
         cat = _cat
         start, index, value = _csr(cat(rows, np.int64), cat(cols, np.int64), cat(vals, float),
                                    m, n)
-        lp = hs.HighsLp()  # type: ignore[attr-defined]
-        lp.num_col_ = n
-        lp.num_row_ = m
-        lp.col_cost_ = np.zeros(n)
-        lp.col_lower_ = np.clip(lower, -_INF, _INF)
-        lp.col_upper_ = np.clip(upper, -_INF, _INF)
-        lp.row_lower_ = np.clip(cat(r_lo, float), -_INF, _INF)
-        lp.row_upper_ = np.clip(cat(r_hi, float), -_INF, _INF)
-        lp.a_matrix_.format_ = hs.MatrixFormat.kRowwise  # type: ignore[attr-defined]
-        lp.a_matrix_.num_col_ = n
-        lp.a_matrix_.num_row_ = m
-        lp.a_matrix_.start_ = start
-        lp.a_matrix_.index_ = index
-        lp.a_matrix_.value_ = value
+        integrality = np.zeros(n, dtype=np.int32)  # HiGHS reads n entries, even for an LP
         if problem.problem_class.integer:
-            kinds = [hs.HighsVarType.kContinuous, hs.HighsVarType.kInteger]  # type: ignore
-            flags = np.concatenate([np.full(v.size, v.domain != "continuous")
-                                    for v in problem.variables])
-            lp.integrality_ = [kinds[int(f)] for f in flags]
-        h.passModel(lp)  # type: ignore[attr-defined]
+            integrality = np.concatenate([np.full(v.size, int(v.domain != "continuous"),
+                                                  dtype=np.int32) for v in problem.variables])
+        # The array form of passModel: one copy per array, no per-element conversion.
+        h.passModel(  # type: ignore[attr-defined]
+            n, m, len(value), int(hs.MatrixFormat.kRowwise), 1,  # type: ignore
+            objective.constant, objective.cost,
+            np.clip(lower, -_INF, _INF), np.clip(upper, -_INF, _INF),
+            np.clip(cat(r_lo, float), -_INF, _INF), np.clip(cat(r_hi, float), -_INF, _INF),
+            start, index, value, integrality)
 
     def _set_objective(self, h: object, highspy: object, problem: Problem,
                        c: _Combined) -> None:
@@ -193,6 +230,11 @@ class HighsBackend:
         h.changeColsCost(n, np.arange(n, dtype=np.int32), c.cost)  # type: ignore[attr-defined]
         h.changeObjectiveOffset(c.constant)  # type: ignore[attr-defined]
         h.changeObjectiveSense(highspy.ObjSense.kMinimize)  # type: ignore[attr-defined]
+        self._pass_hessian(h, highspy, problem, c)
+
+    def _pass_hessian(self, h: object, highspy: object, problem: Problem,
+                      c: _Combined) -> None:
+        n = problem.n_vars
         if len(c.q_vals) or problem.problem_class in (ProblemClass.QP, ProblemClass.MIQP):
             # Lower triangle, column-wise: the transpose of a row-wise lower triangle.
             start, index, value = _csr(c.q_cols, c.q_rows, c.q_vals, n, n)
@@ -291,6 +333,12 @@ def _improving_columns(problem: Problem, c: _Combined) -> str:
     if not names:
         return ""
     return "the objective improves without limit along: " + ", ".join(names)
+
+
+def _file_name(label: str) -> str:
+    """`ship[north, 3]` as `ship(north,3)`: the characters LP and MPS readers accept."""
+    text = label.replace("[", "(").replace("]", ")").replace(" ", "")
+    return re.sub(r"[^A-Za-z0-9_(),.]", "_", text)
 
 
 def _evaluate_terms(o: Objective, x: np.ndarray) -> float:

@@ -322,7 +322,7 @@ constraints
   disc: x^2 + y^2 <= 1
 """).compile()
     with pytest.raises(BackendError, match="nonlinear"):
-        solve(problem)
+        solve(problem, "highs")
 
 
 # ---- objectives --------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+"""Ipopt through cyipopt (`pip install cyipopt-wheels`, which bundles Ipopt 3.14).
+
+A local interior-point solver for smooth models, given exact derivatives by
+torch (`ipopt_nlp.py`); the fast local NLP solver for users without Pyomo's
+Ipopt, and the reference the torch backend is measured against. Like every
+local method it reports locally_solved, never optimal. Continuous models
+only: Ipopt has no integer variables. Its modules import torch and cyipopt,
+so they load only when a solve starts.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+from optiform.backends.base import BackendError, SolveOptions
+from optiform.compiler.ir import Problem
+from optiform.solution import Solution
+
+
+class IpoptBackend:
+    name = "ipopt"
+    capabilities = frozenset({"linear", "quadratic", "nonconvex-quadratic", "nonlinear"})
+
+    def is_available(self) -> bool:
+        return all(importlib.util.find_spec(m) is not None for m in ("cyipopt", "torch"))
+
+    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        from optiform.backends.ipopt_nlp import solve
+        from optiform.backends.torch_compile import CompileError
+
+        if options.lexicographic or options.objective_bounds:
+            raise BackendError("ipopt: lexicographic objectives and Pareto fronts are not "
+                               "supported; use --weights, or --backend torch")
+        try:
+            return solve(problem, options, self.name)
+        except CompileError as exc:
+            raise BackendError(f"ipopt: {exc}") from exc

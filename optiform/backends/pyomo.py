@@ -1,0 +1,355 @@
+"""Pyomo: every model optiform can express, to every solver Pyomo drives.
+
+The problem is built as a Pyomo ConcreteModel (`pyomo_model.build`) and
+solved through Pyomo's SolverFactory with the solver the user named, or the
+best installed one for the problem's class (`solvers.best_for`). A local
+solver's optimum of a nonconvex model is reported as locally_solved, never
+optimal. Objectives are combined by weight, or solved in lexicographic
+stages that hold each earlier objective near its optimum with a row (any
+expression, nonlinear ones included). Pyomo is imported lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from optiform.backends import solvers as S
+from optiform.backends.base import BackendError, SolveOptions
+from optiform.backends.pyomo_model import PyomoModel, UnsupportedExpression, build
+from optiform.compiler.evaluate import EvalError
+from optiform.compiler.ir import Problem, ProblemClass
+from optiform.diagnostics import DiagnosticError
+from optiform.solution import ResultStatus, Solution, TerminationStatus
+
+_CLASS_CAPABILITIES: dict[ProblemClass, frozenset[str]] = {
+    ProblemClass.LP: frozenset({"linear"}),
+    ProblemClass.MILP: frozenset({"linear", "integer"}),
+    ProblemClass.QP: frozenset({"linear", "quadratic"}),
+    ProblemClass.MIQP: frozenset({"linear", "quadratic", "integer", "integer-quadratic"}),
+    ProblemClass.NLP: frozenset({"linear", "nonlinear"}),
+    ProblemClass.MINLP: frozenset({"linear", "nonlinear", "integer"}),
+}
+_ALWAYS = frozenset({"multi-objective"})
+
+
+def solver_capabilities(info: S.SolverInfo,
+                        interface: S.Interface | None = None) -> frozenset[str]:
+    caps = set(_ALWAYS)
+    classes = interface.classes if interface and interface.classes else info.classes
+    for cls in classes:
+        caps |= _CLASS_CAPABILITIES[cls]
+    if info.duals:
+        caps.add("duals")
+    if info.global_optimal:
+        caps.add("proves-optimality")
+    if info.nonconvex_qp:
+        caps.add("nonconvex-quadratic")
+    return frozenset(caps)
+
+
+class PyomoBackend:
+    """Pyomo with one named solver, or with the best installed one for each problem."""
+
+    def __init__(self, solver: str | None = None) -> None:
+        self.solver = solver
+
+    @property
+    def name(self) -> str:
+        return f"pyomo/{self.solver}" if self.solver else "pyomo"
+
+    @property
+    def info(self) -> S.SolverInfo | None:
+        if self.solver is None:
+            return None
+        return S.BY_NAME.get(self.solver) or S.BY_INTERFACE.get(self.solver)
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        if self.solver is None:
+            return frozenset().union(*(solver_capabilities(i) for i in S.installed()))
+        info = self.info
+        if info is None:  # a Pyomo solver outside the catalogue: the user knows what it takes
+            return frozenset().union(*_CLASS_CAPABILITIES.values(), _ALWAYS,
+                                     {"nonconvex-quadratic"})
+        interface = next((i for i in info.interfaces if i.pyomo_name == self.solver), None)
+        return solver_capabilities(info, interface)
+
+    def is_available(self) -> bool:
+        if not S.pyomo_installed():
+            return False
+        if self.solver is None:
+            return bool(S.installed())
+        return self._interface() is not None
+
+    def missing(self) -> str:
+        """Why this backend cannot run here, and how to make it run."""
+        if not S.pyomo_installed():
+            return "Pyomo is not installed: pip install pyomo"
+        info = self.info
+        if self.solver is None:
+            return "no solver that Pyomo can drive is installed: pip install pyscipopt"
+        if info is None:
+            return (f"Pyomo has no available solver `{self.solver}`; `optiform solvers` "
+                    "lists the installed ones")
+        return f"solver `{self.solver}` ({info.label}) is not installed here: {info.install}"
+
+    def _interface(self) -> str | None:
+        """The Pyomo SolverFactory name to use for the named solver."""
+        assert self.solver is not None
+        info = self.info
+        if info is None:
+            available = S.interface_available(S.Interface(self.solver))
+            return self.solver if available else None
+        if self.solver in S.BY_INTERFACE and self.solver not in S.BY_NAME:
+            wanted = next(i for i in info.interfaces if i.pyomo_name == self.solver)
+            return self.solver if S.interface_available(wanted) else None
+        found = S.installed_interface(info)
+        return found.pyomo_name if found else None
+
+    def pick(self, problem: Problem) -> tuple[str, str, S.SolverInfo | None]:
+        """(label for `backend`, Pyomo interface, catalogue entry) for this problem."""
+        if self.solver is not None:
+            interface = self._interface()
+            if interface is None:
+                raise BackendError(self.missing())
+            return f"pyomo/{self.solver}", interface, self.info
+        info = S.best_for(problem.problem_class, problem.convex)
+        found = S.installed_interface(info) if info else None
+        if info is None or found is None:
+            raise BackendError(self.missing())
+        return f"pyomo/{info.name}", found.pyomo_name, info
+
+    # ---- solve ---------------------------------------------------------------------
+    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        label, interface, info = self.pick(problem)
+        started = time.perf_counter()
+        built = _build(problem, scip=interface in ("scip_direct", "scip_persistent"))
+        build_seconds = time.perf_counter() - started
+        stats: dict[str, Any] = {"build_seconds": build_seconds, "interface": interface}
+        bad_rows = built.impossible_rows(problem)
+        if bad_rows:
+            return Solution(TerminationStatus.INFEASIBLE, ResultStatus.NO_SOLUTION, {}, None,
+                            label, stats=stats, message="these constraints cannot hold at any "
+                            "point (no variables, or bounds that cross): "
+                            + ", ".join(bad_rows[:20]))
+        return _Run(problem, built, label, interface, info, options, stats, started).go()
+
+    def write(self, problem: Problem, path: str | Path) -> None:
+        """The model in AMPL's .nl format (with .row and .col files naming rows and columns)."""
+        if not S.pyomo_installed():
+            raise BackendError("writing .nl needs Pyomo: pip install pyomo")
+        built = _build(problem)
+        import pyomo.environ as pyo
+
+        m = built.model
+        first = next(iter(built.objectives.values()), None)
+        sense = problem.objectives[0].sense if problem.objectives else "minimize"
+        m.add_component(_free_name(m, "objective"), pyo.Objective(
+            expr=first if first is not None else 0.0,
+            sense=pyo.maximize if sense == "maximize" else pyo.minimize))
+        m.write(str(path), format="nl", io_options={"symbolic_solver_labels": True})
+
+
+def _build(problem: Problem, scip: bool = False) -> PyomoModel:
+    """The Pyomo model, with what stops it told as the compiler tells its errors."""
+    try:
+        return build(problem, scip=scip)
+    except UnsupportedExpression as exc:
+        raise BackendError(str(exc)) from None
+    except EvalError as exc:  # e.g. a key outside its set inside a nonlinear function
+        raise DiagnosticError([exc.diagnostic],
+                              {problem.model.file: problem.model.source}) from None
+
+
+def _free_name(m: Any, name: str) -> str:
+    while hasattr(m, name):
+        name += "_"
+    return name
+
+
+class _Run:
+    """One solve: objective stages, the solver call, and the answer read back."""
+
+    def __init__(self, problem: Problem, built: PyomoModel, label: str, interface: str,
+                 info: S.SolverInfo | None, options: SolveOptions, stats: dict[str, Any],
+                 started: float) -> None:
+        import pyomo.environ as pyo
+
+        self.pyo = pyo
+        self.problem, self.built, self.label = problem, built, label
+        self.interface, self.info, self.options = interface, info, options
+        self.stats, self.started = stats, started
+        self.objective_name = _free_name(built.model, "objective")
+
+    def go(self) -> Solution:
+        pyo, m, problem = self.pyo, self.built.model, self.problem
+        stages = _stages(problem, self.options)
+        want_duals = (problem.problem_class is ProblemClass.LP and len(stages) == 1
+                      and self.info is not None and self.info.duals)
+        # Pyomo fills the suffix of this exact name; a model using the name keeps it.
+        want_duals &= not hasattr(m, "dual")
+        if want_duals:
+            m.dual = pyo.Suffix(direction=pyo.Suffix.IMPORT)
+        for name, bound in self.options.objective_bounds.items():
+            self._bound(name, bound, "bound")
+        status, has_point, message = TerminationStatus.OPTIMAL, True, ""
+        for i, weights in enumerate(stages):
+            self._set_objective(weights)
+            status, has_point, message = self._run()
+            if status not in (TerminationStatus.OPTIMAL, TerminationStatus.LOCALLY_SOLVED) \
+                    or i == len(stages) - 1:
+                break
+            self._hold(next(iter(weights)), i)
+        values = self._values() if has_point else None
+        objective_values: dict[str, float] = {}
+        duals = None
+        if values is not None:
+            objective_values = {name: float(pyo.value(e))
+                                for name, e in self.built.objectives.items()}
+            if want_duals:
+                duals = self._duals(stages[0])
+        self.stats.update(seconds=time.perf_counter() - self.started, stages=len(stages),
+                          solver=self.info.label if self.info else self.interface)
+        return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
+                        else ResultStatus.NO_SOLUTION, objective_values, values, self.label,
+                        duals, None, self.stats, message)
+
+    def _set_objective(self, weights: dict[str, float]) -> None:
+        pyo, m = self.pyo, self.built.model
+        terms = []
+        for name, w in weights.items():
+            sign = 1.0 if self.problem.objective(name).sense == "minimize" else -1.0
+            terms.append(w * sign * self.built.objectives[name])
+        expr = pyo.quicksum(terms, start=0) if terms else 0.0
+        if self.objective_name in m.component_map():
+            m.component(self.objective_name).set_value(expr)
+        else:
+            m.add_component(self.objective_name, pyo.Objective(expr=expr, sense=pyo.minimize))
+
+    def _run(self) -> tuple[TerminationStatus, bool, str]:
+        pyo, opts = self.pyo, self.options
+        opt = pyo.SolverFactory(self.interface)
+        if opts.mip_gap is not None and self.info is not None and self.info.gap_option:
+            opt.options[self.info.gap_option] = opts.mip_gap
+        kwargs: dict[str, Any] = {"load_solutions": False, "tee": opts.verbose}
+        if opts.time_limit is not None:
+            kwargs["timelimit"] = opts.time_limit
+        try:
+            results = opt.solve(self.built.model, **kwargs)
+        except Exception as exc:  # the solver's own failure, told as it told it
+            name = self.info.label if self.info else self.interface
+            text = str(exc).strip().splitlines()
+            return TerminationStatus.ERROR, False, f"{name} failed: " + (
+                text[0] if text else type(exc).__name__)
+        condition = str(results.solver.termination_condition.value)
+        status = _STATUS.get(condition, TerminationStatus.ERROR)
+        if status is TerminationStatus.OPTIMAL and self._local():
+            status = TerminationStatus.LOCALLY_SOLVED
+        has_point = False
+        if status not in (TerminationStatus.INFEASIBLE, TerminationStatus.UNBOUNDED,
+                          TerminationStatus.INFEASIBLE_OR_UNBOUNDED) and len(results.solution):
+            try:
+                self.built.model.solutions.load_from(results)
+                has_point = True
+            except ValueError:  # Pyomo refuses a solution whose status is an error
+                has_point = False
+        return status, has_point, self._message(status, condition)
+
+    def _local(self) -> bool:
+        """A local solver's optimum is only known to be global for convex models."""
+        if self.info is None or not self.info.local:
+            return False
+        cls = self.problem.problem_class
+        return cls in (ProblemClass.NLP, ProblemClass.MINLP) or self.problem.convex is False
+
+    def _message(self, status: TerminationStatus, condition: str) -> str:
+        name = self.info.label if self.info else self.interface
+        if status is TerminationStatus.INFEASIBLE:
+            return f"{name} reports that no point satisfies every constraint"
+        if status is TerminationStatus.UNBOUNDED:
+            return f"{name} reports that the objective improves without limit"
+        if status is TerminationStatus.LOCALLY_SOLVED:
+            return (f"{name} finds local optima: another point may be better "
+                    "(a global solver such as SCIP proves optimality)")
+        if status is TerminationStatus.ERROR:
+            return f"{name} stopped: {condition}"
+        return ""
+
+    def _hold(self, name: str, stage: int) -> None:
+        """A row keeping an earlier objective within tolerance of the value it reached."""
+        value = float(self.pyo.value(self.built.objectives[name]))
+        slack = self.options.lexicographic_tolerance * max(1.0, abs(value))
+        minimize = self.problem.objective(name).sense == "minimize"
+        self._bound(name, value + slack if minimize else value - slack, f"hold_{stage}")
+
+    def _bound(self, name: str, bound: float, kind: str) -> None:
+        """A row holding an objective at `bound` or better, in its own direction."""
+        pyo, m = self.pyo, self.built.model
+        expr = self.built.objectives[name]
+        row = expr <= bound if self.problem.objective(name).sense == "minimize" \
+            else expr >= bound
+        m.add_component(_free_name(m, f"{kind}_{name}"), pyo.Constraint(expr=row))
+
+    def _values(self) -> np.ndarray:
+        """Column values; a variable no row or objective mentions takes a value in bounds."""
+        out = np.array([math.nan if v.value is None else v.value for v in self.built.columns],
+                       dtype=float)
+        unset = np.nonzero(np.isnan(out))[0]
+        if len(unset):
+            lower = np.concatenate([v.lower for v in self.problem.variables])
+            upper = np.concatenate([v.upper for v in self.problem.variables])
+            out[unset] = np.clip(0.0, np.ceil(lower[unset]), np.floor(upper[unset]))
+            for j in unset:
+                self.built.columns[j].set_value(float(out[j]), skip_validation=True)
+        return out
+
+    def _duals(self, weights: dict[str, float]) -> dict[str, np.ndarray] | None:
+        """Row duals as the change of the model's own objective per unit of bound.
+
+        (Reduced costs are left out: Pyomo's legacy interface drops them unless it
+        loads the solution itself, which it refuses for a model without one.)
+        """
+        dual = self.built.model.dual
+        if not len(dual):
+            return None
+        # Pyomo's are those of the minimisation solved; a maximisation's are their negation.
+        first = next(iter(weights), None)
+        sign = -1.0 if first and self.problem.objective(first).sense == "maximize" else 1.0
+        duals = {}
+        for c in self.problem.constraints:
+            rows = self.built.constraints[c.name]
+            duals[c.name] = sign * np.array([0.0 if row is None else dual.get(row, 0.0)
+                                             for row in rows], dtype=float)
+        return duals
+
+
+def _stages(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
+    if options.lexicographic:
+        return [{name: 1.0} for name in options.lexicographic]
+    if options.weights:
+        return [dict(options.weights)]
+    if not problem.objectives:
+        return [{}]
+    return [{problem.objectives[0].name: 1.0}]
+
+
+# Pyomo's (legacy) termination conditions, by value.
+_STATUS = {
+    "optimal": TerminationStatus.OPTIMAL,
+    "globallyOptimal": TerminationStatus.OPTIMAL,
+    "locallyOptimal": TerminationStatus.LOCALLY_SOLVED,
+    "feasible": TerminationStatus.ITERATION_LIMIT,
+    "infeasible": TerminationStatus.INFEASIBLE,
+    "invalidProblem": TerminationStatus.ERROR,
+    "unbounded": TerminationStatus.UNBOUNDED,
+    "infeasibleOrUnbounded": TerminationStatus.INFEASIBLE_OR_UNBOUNDED,
+    "maxTimeLimit": TerminationStatus.TIME_LIMIT,
+    "maxIterations": TerminationStatus.ITERATION_LIMIT,
+    "maxEvaluations": TerminationStatus.ITERATION_LIMIT,
+    "userInterrupt": TerminationStatus.INTERRUPTED,
+}

@@ -1,0 +1,193 @@
+"""`optiform show`: the model as mathematics, in Unicode text, LaTeX and Markdown.
+
+The LaTeX of every example is checked for well-formedness: braces and
+`\\left`/`\\right` pairs balance, environments open and close in order, and
+each formula line is read by matplotlib's mathtext parser, a TeX-free check
+that it is LaTeX a renderer accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optiform.cli import app
+from optiform.dsl.parser import parse, parse_file
+from optiform.dsl.render import render
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+MODELS = sorted(EXAMPLES.glob("*.opt"))
+mathtext = pytest.importorskip("matplotlib.mathtext")
+
+
+def _formulas(latex: str) -> list[str]:
+    """The formula of each line inside the align* environments, alignment marks removed."""
+    out = []
+    for line in latex.splitlines():
+        if line.startswith(("%", r"\begin", r"\end")) or not line.strip():
+            continue
+        out.append(line.strip().removesuffix(r"\\").replace("&", " "))
+    return out
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for match in re.finditer(r"\\[{}]|[{}]", text):
+        token = match.group()
+        if token in ("{", "}"):
+            depth += 1 if token == "{" else -1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+# mathtext lays each formula out with real fonts (about 0.1 s a line): a few examples
+# in the quick run, every one in the full run
+QUICK = {"facility_location", "min_cost_flow", "haverly", "chemical_equilibrium"}
+MATHTEXT_CASES = [pytest.param(m, id=m.stem, marks=() if m.stem in QUICK else pytest.mark.slow)
+                  for m in MODELS]
+
+
+@pytest.mark.parametrize("model", MODELS, ids=[m.stem for m in MODELS])
+def test_latex_of_every_example_is_well_formed(model: Path) -> None:
+    latex = render(parse_file(model), "latex")
+    environments = re.findall(r"\\(begin|end)\{([^}]*)\}", latex)
+    stack: list[str] = []
+    for kind, name in environments:
+        if kind == "begin":
+            stack.append(name)
+        else:
+            assert stack and stack.pop() == name, environments
+    assert not stack and environments
+    formulas = _formulas(latex)
+    assert formulas
+    for formula in formulas:
+        assert _balanced(formula), formula
+        assert formula.count(r"\left") == formula.count(r"\right"), formula
+
+
+@pytest.mark.parametrize("model", MATHTEXT_CASES)
+def test_latex_of_every_example_is_read_by_mathtext(model: Path) -> None:
+    parser = mathtext.MathTextParser("path")
+    for formula in _formulas(render(parse_file(model), "latex")):
+        parser.parse(f"${formula}$")  # raises on anything mathtext cannot read
+
+
+@pytest.mark.parametrize("model", MATHTEXT_CASES)
+def test_markdown_math_of_every_example_is_read_by_mathtext(model: Path) -> None:
+    markdown = render(parse_file(model), "markdown")
+    parser = mathtext.MathTextParser("path")
+    blocks = re.findall(r"\$\$\n(.*?)\n\$\$", markdown, re.S)
+    inline = re.findall(r"(?<!\$)\$([^$\n]+)\$(?!\$)", markdown)
+    assert blocks and inline
+    for formula in blocks + inline:
+        parser.parse(f"${formula}$")
+
+
+def test_text_shows_the_five_elements_of_facility_location() -> None:
+    text = render(parse_file(EXAMPLES / "facility_location.opt"), "text")
+    for line in [
+        "facility_location — Open warehouses and serve customers at least cost",
+        "  W = {north, south, east}    (candidate warehouses)",
+        "  C = {1, …, 5}    (customers)",
+        "  fixed[w]    = {north: 1000, south: 1200, east: 900}    ∀ w ∈ W",
+        "  cost[w, c]  = 3 × 5 values from 4 to 9    ∀ w ∈ W, c ∈ C",
+        "  open[w] ∈ {0, 1}    ∀ w ∈ W    (warehouse is opened)",
+        "  ship[w, c] ≥ 0    ∀ w ∈ W, c ∈ C    (units shipped)",
+        "  minimize total_cost:  Σ_{w ∈ W} fixed[w]·open[w] + "
+        "Σ_{w ∈ W, c ∈ C} cost[w, c]·ship[w, c]",
+        "  serve:        Σ_{w ∈ W} ship[w, c] = demand[c]    ∀ c ∈ C",
+        "  capacity_ok:  Σ_{c ∈ C} ship[w, c] ≤ capacity[w]·open[w]    ∀ w ∈ W",
+    ]:
+        assert line in text.splitlines(), line
+    sections = [s for s in ("Sets", "Parameters", "Variables", "Objective", "Constraints")]
+    positions = [text.splitlines().index(s) for s in sections]
+    assert positions == sorted(positions)
+
+
+def test_latex_of_facility_location() -> None:
+    latex = render(parse_file(EXAMPLES / "facility_location.opt"), "latex")
+    assert (r"\min & \sum_{w \in W} \mathit{fixed}_{w} \, \mathit{open}_{w} + "
+            r"\sum_{w \in W, c \in C} \mathit{cost}_{w,c} \, \mathit{ship}_{w,c}") in latex
+    assert (r"\sum_{c \in C} \mathit{ship}_{w,c} \leq \mathit{capacity}_{w} \, "
+            r"\mathit{open}_{w}\quad \forall\, w \in W") in latex
+    assert r"W = \{\mathrm{north}, \mathrm{south}, \mathrm{east}\}" in latex  # members upright
+    assert r"\mathit{open}_{w} \in \{0, 1\}" in latex
+
+
+def _expr(text: str, style: str) -> str:
+    model = parse(f"variables\n  x\n  y\n  z\nobjective\n  minimize o: {text}\n")
+    line = next(li for li in render(model, style).splitlines()
+                if "minimize" in li or li.lstrip().startswith(r"\min"))
+    return line.split("o:  ")[-1] if style == "text" else \
+        line.split("&", 1)[1].rsplit(r"\qquad", 1)[0].strip()
+
+
+@pytest.mark.parametrize(("source", "text", "latex"), [
+    ("(x + y) * z", "(x + y)·z", r"\left(x + y\right) \, z"),
+    ("x / (y + z)", "x / (y + z)", r"\frac{x}{y + z}"),
+    ("-x^2 + 2 * x", "-x² + 2·x", r"-x^{2} + 2 \, x"),
+    ("x^(y + 1)", "x^(y + 1)", r"x^{y + 1}"),
+    ("2 * 3 * x", "2·3·x", r"2 \cdot 3 \, x"),
+    ("x - (y - z)", "x - (y - z)", r"x - \left(y - z\right)"),
+    ("sqrt(x) + abs(y) + exp(z)", "√x + |y| + exp(z)",
+     r"\sqrt{x} + \left|y\right| + \exp\left(z\right)"),
+    ("min(x, y) + 2.5e-7", "min(x, y) + 2.5·10⁻⁷",
+     r"\min\left(x, y\right) + 2.5 \cdot 10^{-7}"),
+])
+def test_precedence_and_functions(source: str, text: str, latex: str) -> None:
+    assert _expr(source, "text") == text
+    assert _expr(source, "latex") == latex
+
+
+def test_large_literals_are_summarised_and_small_ones_shown() -> None:
+    values = ", ".join(str(i) for i in range(1, 101))
+    model = parse(f"sets\n  I = 1..100\n  S = {{a, b, c, d, e, f, g, h, i, j}}\nparameters\n"
+                  f"  w[I] = [{values}]\n  s[S] = {{a: 1, b: 2}} default 0\n"
+                  "variables\n  x[I] >= 0\n")
+    text = render(model, "text")
+    assert "w[i]  = 100 values from 1 to 100    ∀ i ∈ I" in text
+    assert "S = {a, b, c, …, j}" in text
+    assert "s[s2] = {a: 1, b: 2}, default 0    ∀ s2 ∈ S" in text
+
+
+def test_filters_ranges_and_tuple_binders() -> None:
+    model = parse("""\
+sets
+  T = 1..5
+  ARCS within T * T = {(1, 2), (2, 3)}
+variables
+  x[(i, j) in ARCS] in [0, 4]
+  n integer in [0, 3]
+constraints
+  lag[t in T : t > 1]: sum(s in 1..t - 1) n <= t
+  out[i in T]: sum((a, b) in ARCS : a == i) x[a, b] <= 2
+""")
+    text = render(model, "text")
+    assert "ARCS = {(1, 2), (2, 3)} ⊆ T × T" in text
+    assert "0 ≤ x[i, j] ≤ 4    ∀ (i, j) ∈ ARCS" in text
+    assert "n ∈ ℤ, 0 ≤ n ≤ 3" in text
+    assert "lag:  Σ_{s ∈ {1, …, t - 1}} n ≤ t    ∀ t ∈ T : t > 1" in text
+    assert "Σ_{(a, b) ∈ ARCS : a = i} x[a, b] ≤ 2    ∀ i ∈ T" in text
+    latex = render(model, "latex")
+    assert r"\forall\, t \in T \mid t > 1" in latex
+
+
+def test_an_unknown_style_is_refused() -> None:
+    with pytest.raises(ValueError, match="latex"):
+        render(parse("variables\n  x\n"), "html")
+
+
+def test_cli_show_prints_each_style() -> None:
+    runner = CliRunner()
+    model = str(EXAMPLES / "hs071.opt")
+    text = runner.invoke(app, ["show", model])
+    assert text.exit_code == 0 and "minimize f:" in text.stdout
+    assert "product:  Π_{i ∈ I} x[i] ≥ 25" in text.stdout
+    latex = runner.invoke(app, ["show", model, "--latex"])
+    assert latex.exit_code == 0 and r"\prod_{i \in I} x_{i} \geq 25" in latex.stdout
+    markdown = runner.invoke(app, ["show", model, "--markdown"])
+    assert markdown.exit_code == 0 and markdown.stdout.startswith("## hs071")
