@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optiform import api
@@ -263,12 +264,12 @@ def _print_warnings(problem: Problem) -> None:
 def _print_result(result: Result, show_all: bool) -> None:
     problem = result.problem
     summary = Table.grid(padding=(0, 2))
-    summary.add_row("model", problem.name)
+    summary.add_row("model", escape(problem.name))
     summary.add_row("class", problem.problem_class.value)
     summary.add_row("backend", result.solution.backend)
     summary.add_row("status", result.status)
     for name, value in result.objectives.items():
-        summary.add_row(f"objective {name}", f"{value:.10g}")
+        summary.add_row(escape(f"objective {name}"), f"{value:.10g}")
     if result.report is not None:
         verdict = ("feasible (max violation "
                    f"{result.report.max_violation:.2g}, {result.report.rows_checked} rows)"
@@ -276,7 +277,7 @@ def _print_result(result: Result, show_all: bool) -> None:
                    f"VIOLATED: {len(result.report.violations)} violation(s)")
         summary.add_row("check", verdict)
     if result.solution.message:
-        summary.add_row("note", result.solution.message)
+        summary.add_row("note", escape(result.solution.message))
     out.print(summary)
     if result.report is not None and not result.report.feasible:
         for v in result.report.violations[:20]:
@@ -298,7 +299,8 @@ def _print_result(result: Result, show_all: bool) -> None:
             if shown >= 200:
                 hidden += 1
                 continue
-            table.add_row(name, ", ".join(map(str, key)), f"{value:.6g}")
+            # Names and members are the user's text, never rich markup.
+            table.add_row(escape(name), escape(", ".join(map(str, key))), f"{value:.6g}")
             shown += 1
     out.print(table)
     if hidden:

@@ -79,7 +79,8 @@ class Result:
             return term.value
         if term in (TerminationStatus.TIME_LIMIT, TerminationStatus.ITERATION_LIMIT,
                     TerminationStatus.INTERRUPTED):
-            return "feasible" if self.solution.has_point else term.value
+            # A point the checker rejects is not a feasible one.
+            return "feasible" if self.solution.has_point and self.verified else term.value
         if term is TerminationStatus.INFEASIBLE_OR_UNBOUNDED:
             return "infeasible"
         return term.value

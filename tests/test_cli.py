@@ -425,3 +425,28 @@ def test_process_exit_codes_and_error_location(tmp_path: Path) -> None:
     assert f"{model}:8:27:" in proc.stderr
     assert proc.stdout == ""
     assert _run("solve", _write(tmp_path, "infeasible.opt", INFEASIBLE)).returncode == 3
+
+
+def test_members_that_look_like_markup_are_printed_as_written(tmp_path: Path) -> None:
+    path = _write(tmp_path, "markup.opt", (
+        'sets\n  S = {"[/x]", "[bold]a"}\nvariables\n  x[S] in [1, 2]\n'
+        "objective\n  minimize o: sum(s in S) x[s]\n"))
+    result = _invoke("solve", path)
+    assert result.exit_code == 0, result.stderr
+    assert "[/x]" in result.stdout and "[bold]a" in result.stdout
+
+
+def test_a_time_limit_point_that_fails_the_check_is_not_called_feasible() -> None:
+    import numpy as np
+
+    import optiform
+    from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
+    from optiform.verify import verify
+
+    problem = optiform.loads("variables\n  x in [0, 1]\n").compile()
+    point = np.array([5.0])
+    solution = Solution(TerminationStatus.TIME_LIMIT, ResultStatus.FEASIBLE_POINT, {}, point,
+                        "test")
+    result = Result(problem, solution, verify(problem, point))
+    assert result.status == "time_limit"
+    assert int(result.exit_code) == 6
