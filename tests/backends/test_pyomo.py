@@ -41,10 +41,14 @@ def solver(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def needs(solver: str, *capabilities: str) -> None:
-    missing = set(capabilities) - PyomoBackend(solver).capabilities
-    if missing:
-        pytest.skip(f"{solver} does not claim {', '.join(sorted(missing))}")
+def requires(solver: str, *capabilities: str) -> None:
+    """SCIP and HiGHS come with the project's own dependencies, so they must be here."""
+    assert set(capabilities) <= PyomoBackend(solver).capabilities, solver
+
+
+def claiming(*capabilities: str) -> list[str]:
+    """The installed solvers that claim every capability: each test runs on those."""
+    return [s for s in SOLVERS if set(capabilities) <= PyomoBackend(s).capabilities]
 
 
 def run(text: str, solver: str = "scip", **options: object) -> Result:
@@ -92,8 +96,8 @@ def test_lp_optimum(solver: str) -> None:
     assert r.values == {"x": pytest.approx(3), "y": pytest.approx(1)}
 
 
+@pytest.mark.parametrize("solver", claiming("duals"))
 def test_lp_duals_agree_with_the_direct_highs_backend(solver: str) -> None:
-    needs(solver, "duals")
     for text, rows in ((MIN_LP, {"need": 2.5, "mix": -0.5}), (MAX_LP, {"c1": 1.5, "c2": 0.5})):
         r = run(text, solver)
         direct = optiform.loads(text).solve("highs")
@@ -104,7 +108,7 @@ def test_lp_duals_agree_with_the_direct_highs_backend(solver: str) -> None:
 
 
 def test_solvers_without_duals_leave_them_out() -> None:
-    needs("scip", "linear")
+    requires("scip", "linear")
     assert "duals" not in PyomoBackend("scip").capabilities
     assert run(MIN_LP, "scip").solution.duals is None
 
@@ -115,8 +119,8 @@ def test_maximisation_keeps_its_sign_and_constant(solver: str) -> None:
     assert r.objectives == {"profit": pytest.approx(10)}
 
 
+@pytest.mark.parametrize("solver", claiming("integer"))
 def test_milp_optimum(solver: str) -> None:
-    needs(solver, "integer")
     r = run("""\
 sets
   I = {a, b, c, d}
@@ -149,8 +153,8 @@ constraints
 """
 
 
+@pytest.mark.parametrize("solver", claiming("quadratic"))
 def test_convex_qp_matches_scipy(solver: str) -> None:
-    needs(solver, "quadratic")
     r = run(QP, solver)
     assert_optimal(r, solver)
     ref = minimize(lambda z: (z[0] - z[1]) ** 2 + z[0] ** 2 + z[1] ** 2 - 2 * z[0]
@@ -162,8 +166,8 @@ def test_convex_qp_matches_scipy(solver: str) -> None:
     assert r.values["x"] == pytest.approx(1 / 3, abs=1e-3)
 
 
+@pytest.mark.parametrize("solver", claiming("integer-quadratic"))
 def test_mixed_integer_qp(solver: str) -> None:
-    needs(solver, "integer-quadratic")
     r = run("variables\n  x integer in [-5, 5]\nobjective\n  minimize o: (x - 2.4)^2\n",
             solver)
     assert_optimal(r, solver)
@@ -171,8 +175,8 @@ def test_mixed_integer_qp(solver: str) -> None:
     assert r.objective == pytest.approx(0.16)
 
 
+@pytest.mark.parametrize("solver", claiming("nonconvex-quadratic", "proves-optimality"))
 def test_nonconvex_qp_is_solved_globally(solver: str) -> None:
-    needs(solver, "nonconvex-quadratic", "proves-optimality")
     # x*y over the box has its minimum -1 at two opposite corners
     r = run("variables\n  x in [-1, 1]\n  y in [-1, 1]\nobjective\n  minimize o: x * y\n",
             solver)
@@ -182,7 +186,7 @@ def test_nonconvex_qp_is_solved_globally(solver: str) -> None:
 
 
 def test_auto_sends_what_highs_cannot_take_to_pyomo() -> None:
-    needs("scip", "nonlinear")
+    requires("scip", "nonlinear")
     for text in ("variables\n  x integer in [-5, 5]\nobjective\n  minimize o: (x - 2.4)^2\n",
                  "variables\n  x in [-1, 1]\n  y in [-1, 1]\nobjective\n  minimize o: x * y\n",
                  "variables\n  x in [1, 2]\nobjective\n  minimize o: exp(x)\n"):
@@ -279,7 +283,7 @@ def test_lexicographic_objectives(solver: str) -> None:
 
 
 def test_lexicographic_holds_a_nonlinear_objective() -> None:
-    needs("scip", "nonlinear")
+    requires("scip", "nonlinear")
     # first the distance to (2, 1), at least 1 away from the origin's disc; then x
     r = run("""\
 variables
@@ -301,8 +305,8 @@ def test_objective_bounds_hold(solver: str) -> None:
     assert r.objectives["cost"] == pytest.approx(10)  # x = 6, y = 2
 
 
+@pytest.mark.parametrize("solver", claiming("integer"))
 def test_feasibility_model_without_objective(solver: str) -> None:
-    needs(solver, "integer")
     r = run("""\
 variables
   x >= 0
@@ -348,7 +352,7 @@ constraints
     ("x^3 - 3 * x", -2.0),
 ], ids=["exp", "log", "sqrt", "abs", "max", "min", "sin-cos", "division", "cube"])
 def test_nonlinear_functions(body: str, optimum: float) -> None:
-    needs("scip", "nonlinear")
+    requires("scip", "nonlinear")
     r = run(f"variables\n  x in [0.1, 4]\nobjective\n  minimize o: {body}\n", "scip")
     assert_optimal(r, "scip")
     assert r.problem.problem_class.value == "NLP"
@@ -356,7 +360,7 @@ def test_nonlinear_functions(body: str, optimum: float) -> None:
 
 
 def test_products_sums_conditionals_and_prod_over_binders() -> None:
-    needs("scip", "nonlinear")
+    requires("scip", "nonlinear")
     r = run("""\
 sets
   I = 1..4
@@ -394,7 +398,7 @@ constraints
 
 
 def test_minlp_with_nonlinear_rows() -> None:
-    needs("scip", "nonlinear", "integer")
+    requires("scip", "nonlinear", "integer")
     r = run("""\
 variables
   n integer in [0, 10]
@@ -410,7 +414,7 @@ constraints
 
 
 def test_init_values_are_the_starting_point() -> None:
-    needs("scip", "nonlinear")
+    requires("scip", "nonlinear")
     problem = optiform.loads("""\
 sets
   I = 1..3
@@ -437,9 +441,14 @@ def test_a_function_no_solver_takes_is_refused_with_its_place() -> None:
 
 def test_local_solvers_report_locally_solved() -> None:
     if solvers.installed_interface(solvers.BY_NAME["ipopt"]) is None:
+        # Not installed here (Pyomo needs an `ipopt` executable or PyNumero's ASL
+        # library): asking for it must say so and how to get it.
         assert "proves-optimality" not in PyomoBackend("ipopt").capabilities
-        pytest.skip("Ipopt is not installed here (Pyomo needs an `ipopt` executable or "
-                    "PyNumero's ASL library)")
+        problem = optiform.load(EXAMPLES / "hs071.opt").compile()
+        with pytest.raises(BackendError, match="(?i)ipopt") as info:
+            solve(problem, "pyomo", solver="ipopt")
+        assert "install" in str(info.value).lower()
+        return
     r = optiform.load(EXAMPLES / "hs071.opt").solve("pyomo", solver="ipopt")
     assert r.status == "locally_solved"
     assert r.solution.termination is TerminationStatus.LOCALLY_SOLVED
@@ -460,7 +469,7 @@ def test_a_missing_solver_says_how_to_install_it() -> None:
 
 
 def test_a_solver_that_cannot_take_the_class_names_those_that_can() -> None:
-    needs("highs", "linear")
+    requires("highs", "linear")
     problem = optiform.loads("variables\n  x in [1, 2]\nobjective\n  minimize o: exp(x)\n"
                              ).compile()
     with pytest.raises(BackendError) as info:
