@@ -62,7 +62,7 @@ def test_data_files_are_grounded_before_writing(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stem", ["haverly", "hs071", "process_synthesis", "knapsack"])
 def test_nl_files_solve_to_the_expected_optimum_in_scip(tmp_path: Path, stem: str) -> None:
-    pyscipopt = pytest.importorskip("pyscipopt")
+    import pyscipopt
     path = export(EXAMPLES / f"{stem}.opt", tmp_path / f"{stem}.nl")
     names = (tmp_path / f"{stem}.col").read_text().split()
     problem = optiform.load(EXAMPLES / f"{stem}.opt").compile()

@@ -20,7 +20,7 @@ from optiform.dsl.render import render
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MODELS = sorted(EXAMPLES.glob("*.opt"))
-mathtext = pytest.importorskip("matplotlib.mathtext")
+from matplotlib import mathtext  # noqa: E402
 
 
 def _formulas(latex: str) -> list[str]:

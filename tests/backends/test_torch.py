@@ -16,8 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402
 
 import optiform  # noqa: E402
 from optiform import BackendError  # noqa: E402
@@ -296,11 +295,6 @@ def test_jacobian_pattern_covers_every_nonzero() -> None:
 
 # ---- ipopt -----------------------------------------------------------------------------
 
-ipopt = pytest.mark.skipif(not REGISTRY["ipopt"].is_available(),
-                           reason="cyipopt is not installed (pip install cyipopt-wheels)")
-
-
-@ipopt
 @pytest.mark.parametrize("name", ["hs071", "hs100", "hs043", "hs015"])
 def test_ipopt_reaches_the_known_optimum(name: str) -> None:
     r = run(name, "ipopt")
@@ -308,7 +302,6 @@ def test_ipopt_reaches_the_known_optimum(name: str) -> None:
     assert rel_error(r.objective, KNOWN[name]) < 1e-6
 
 
-@ipopt
 def test_ipopt_derivatives_match_finite_differences() -> None:
     from optiform.backends.ipopt_nlp import _Callbacks
 
@@ -340,7 +333,6 @@ def _jac(cb: object, x: np.ndarray, m: int, n: int) -> np.ndarray:
     return out
 
 
-@ipopt
 def test_ipopt_refuses_integers_and_auto_never_picks_it_for_them() -> None:
     with pytest.raises(BackendError):
         run("minlp_round", "ipopt")
