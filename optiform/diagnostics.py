@@ -42,9 +42,11 @@ class Diagnostic:
         head = f"{self.span}: " if self.span else ""
         out = [f"{head}{self.severity}: {self.message}"]
         if self.span and text is not None:
-            lines = text.splitlines()
+            # Lines are counted at "\n" only, as the parser counts them; splitlines()
+            # would also break at form feeds, U+2028 and the like.
+            lines = text.split("\n")
             if 1 <= self.span.line <= len(lines):
-                src = lines[self.span.line - 1].expandtabs(1)
+                src = lines[self.span.line - 1].rstrip("\r").expandtabs(1)
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_column:
                     width = max(1, self.span.end_column - self.span.column)

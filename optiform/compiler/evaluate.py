@@ -147,7 +147,7 @@ class Evaluator:
             out = np.where(missing, 0.0, p.values[np.maximum(pos, 0)] if len(p.values)
                            else 0.0)
             if missing.any():
-                if p.domain is not None:
+                if p.domain is not None and p.domain.arity == len(cols):
                     outside = missing & (p.domain.lookup(cols) < 0)
                     if outside.any():
                         raise EvalError(

@@ -336,7 +336,7 @@ class _Builder:
                                 span, "check the spelling of the key, or the set",
                                 kind="data")
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
-                          decl.span, domain_keys if default is not None else None, uniques)
+                          decl.span, domain_keys, uniques)
 
     def _no_value(self, decl: A.ParamDecl) -> EvalError:
         return EvalError(f"parameter `{decl.name}` has no value", decl.span,
@@ -401,7 +401,7 @@ class _Builder:
         sizes = tuple(len(self.ev.set(b.set)) for b in decl.index.binders)
         try:
             values = np.asarray(item.value, dtype=float)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise EvalError(f"`{decl.name}` should be numbers in set order", item.span,
                             "nested lists (or an array) with one level per index set",
                             kind="data") from None

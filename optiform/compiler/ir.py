@@ -62,7 +62,7 @@ class ParamValue:
     default: float | None = None
     domain_text: str = ""  # the index set as written, for messages
     span: Span | None = None
-    domain_keys: np.ndarray | None = None  # every valid key, kept when a default fills gaps
+    domain_keys: np.ndarray | None = None  # every valid key (the index set's members)
     uniques: list[np.ndarray] | None = None  # members of each index position's set
 
     @property
