@@ -33,6 +33,9 @@ from optiform.dsl import ast as A
 _TOL = 1e-9
 
 
+_MAX_EXPONENT = 1000
+
+
 class UnsupportedExpression(Exception):
     """An expression in variables that no Pyomo solver can take (`floor(x)`, `x mod 2`)."""
 
@@ -281,7 +284,16 @@ class _Expressions:
             if e.op == "/" and right.dtype != object and not np.all(right):
                 raise EvalError("division by zero", e.span,
                                 "the divisor is a constant 0 in some row; filter those rows")
-            return _arith(e.op, self.of(e.left, frame), right)
+            left = self.of(e.left, frame)
+            if e.op == "^" and right.dtype != object and left.dtype == object and (
+                    np.abs(right.astype(float)).max(initial=0) > _MAX_EXPONENT):
+                # Pyomo's SCIP interface expands x^k term by term before SCIP starts, where
+                # no time limit applies: x^100000 would hang the solve.
+                raise EvalError(f"an exponent of {np.abs(right.astype(float)).max():g} on a "
+                                f"variable is past what a solver can take "
+                                f"(at most {_MAX_EXPONENT})", e.span,
+                                "rescale the model, or take the logarithm of both sides")
+            return _arith(e.op, left, right)
         if isinstance(e, A.Conditional):
             mask = self.ev.cond(e.cond, frame)
             out = np.empty(n, dtype=object)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from optiform.dsl import ast as A
@@ -64,7 +65,7 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
         stop = anchors[i + 1][0] if i + 1 < len(anchors) else len(source_lines) + 1
         ends[anchor] = max((n for n in range(start, stop) if n in code), default=start)
     out = Comments()
-    inside: set[Anchor] = set()
+    inside: dict[Anchor, list[str]] = {}
     for m in _STRING_OR_COMMENT.finditer(text):
         if not m.group().startswith("#"):
             continue
@@ -74,7 +75,7 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
         owner = bisect.bisect_right(lines, line) - 1
         if owner >= 0 and anchors[owner][1].startswith("decl:") and (
                 line < ends[anchors[owner][1]]):
-            inside.add(anchors[owner][1])
+            inside.setdefault(anchors[owner][1], []).append(comment)
         elif alone:
             at = owner + 1
             if at == len(anchors):
@@ -84,8 +85,15 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
         else:
             target = anchors[owner][1] if owner >= 0 else "model"
             out.trailing.setdefault(target, []).append(comment)
-    for anchor in inside:
-        start = dict((a, n) for n, a in anchors)[anchor]
+    starts = {a: n for n, a in anchors}
+    crowded = {n for n, count in Counter(lines).items() if count > 1}
+    for anchor, comments in inside.items():
+        start = starts[anchor]
+        if start in crowded:
+            # Another declaration or keyword shares its first line, so its lines cannot
+            # be kept as written: its comments go to its end instead, none lost.
+            out.trailing.setdefault(anchor, [])[:0] = comments
+            continue
         block = source_lines[start - 1:ends[anchor]]
         indent = len(block[0]) - len(block[0].lstrip())
         out.verbatim[anchor] = [ln[indent:] if ln[:indent].isspace() else ln.lstrip()

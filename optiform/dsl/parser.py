@@ -9,15 +9,21 @@ constraint, an unclosed bracket) what to write instead.
 from __future__ import annotations
 
 import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from types import FrameType
 
-from lark import Lark, Token
+from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span
 from optiform.dsl.ast import ModelDecl
+from optiform.dsl.data import read_text
 from optiform.dsl.transformer import ToAst
 
 KEYWORDS = (
@@ -25,6 +31,40 @@ KEYWORDS = (
     "minimize maximize real nonnegative integer binary sum prod min max if then else "
     "and or not union inter diff mod inf"
 ).split()
+
+# Deeper expressions would exhaust Python's recursion in the passes after parsing
+# (the tree-to-AST transformer, resolution, grounding, printing); as in CPython's
+# own parser, nesting is capped, and checked before any of those passes runs.
+MAX_NESTING = 200
+
+# The passes over the syntax tree recurse a few frames per level (the printer up to
+# ~6); at MAX_NESTING levels that can pass Python's default limit of 1000 frames
+# once the caller's own frames are counted, so those passes run in `stack_room`.
+_ROOM = 6 * MAX_NESTING + 100
+_inside = threading.local()
+
+
+@contextmanager
+def stack_room() -> Iterator[None]:
+    """Raise the recursion limit, for this call, to leave room for the deepest expression."""
+    if getattr(_inside, "active", False):
+        yield
+        return
+    depth = 0
+    frame: FrameType | None = sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    old = sys.getrecursionlimit()
+    _inside.active = True
+    if depth + _ROOM > old:
+        sys.setrecursionlimit(depth + _ROOM)
+    try:
+        yield
+    finally:
+        _inside.active = False
+        if depth + _ROOM > old:
+            sys.setrecursionlimit(old)
+
 
 SECTIONS = ("model", "sets", "parameters", "variables", "objective", "constraints")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
@@ -57,8 +97,12 @@ def parse(text: str, file: str = "<model>") -> ModelDecl:
     except UnexpectedInput as exc:
         diagnostics = _bracket_problems(text, file) or [_describe(exc, text, file)]
         raise DiagnosticError(diagnostics, {file: text}) from None
+    too_deep = _too_deep(tree, file)
+    if too_deep:
+        raise DiagnosticError([too_deep], {file: text})
     builder = ToAst(file, text)
-    model = builder.transform(tree)
+    with stack_room():
+        model = builder.transform(tree)
     if builder.diagnostics:
         raise DiagnosticError(builder.diagnostics, {file: text})
     return model
@@ -66,7 +110,25 @@ def parse(text: str, file: str = "<model>") -> ModelDecl:
 
 def parse_file(path: str | Path) -> ModelDecl:
     path = Path(path)
-    return parse(path.read_text(encoding="utf-8"), str(path))
+    return parse(read_text(path, kind="syntax"), str(path))
+
+
+def _too_deep(tree: Tree, file: str) -> Diagnostic | None:
+    """The first expression nested more than MAX_NESTING levels, as a diagnostic."""
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING + 3:  # start, section and declaration are not nesting
+            meta = node.meta
+            line = getattr(meta, "line", 1) or 1
+            column = getattr(meta, "column", 1) or 1
+            return Diagnostic(
+                f"this expression is nested more than {MAX_NESTING} levels deep",
+                Span(file, line, column), "a long chain of written-out terms nests one level "
+                "per operator: sum over a set (`sum(i in I) ...`), or split it into parts",
+                kind="syntax")
+        stack.extend((c, depth + 1) for c in node.children if isinstance(c, Tree))
+    return None
 
 
 def _bracket_problems(text: str, file: str) -> list[Diagnostic]:
@@ -111,8 +173,12 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     pos = exc.pos_in_stream or 0
     if isinstance(exc, UnexpectedCharacters):
         ch = text[pos] if pos < len(text) else "?"
-        hint = "strings use double quotes" if ch == "'" else None
-        return Diagnostic(f"unexpected character `{ch}`", Span(file, line, column), hint,
+        hint = {"'": "strings use double quotes",
+                '"': 'a string must end on the line where it starts: add the closing `"`'
+                }.get(ch)
+        # an invisible or control character is named by its code point
+        shown = f"`{ch}`" if ch.isprintable() else f"U+{ord(ch):04X}"
+        return Diagnostic(f"unexpected character {shown}", Span(file, line, column), hint,
                           kind="syntax")
     if isinstance(exc, UnexpectedEOF) or (
         isinstance(exc, UnexpectedToken) and exc.token.type == "$END"

@@ -23,7 +23,7 @@ from enum import IntEnum
 
 from optiform.dsl import ast as A
 from optiform.dsl.comments import Comments, collect, decl_anchor
-from optiform.dsl.parser import KEYWORDS, parse
+from optiform.dsl.parser import KEYWORDS, parse, stack_room
 
 WIDTH = 100
 INDENT = "  "
@@ -75,7 +75,8 @@ _BINARY: dict[str, tuple[Level, Level, Level]] = {
 
 def format_expr(expr: A.Expr) -> str:
     """One expression on one line, with the fewest parentheses that parse back to it."""
-    return _fmt(expr)[0]
+    with stack_room():
+        return _fmt(expr)[0]
 
 
 def _at(expr: A.Expr, need: Level) -> str:
@@ -423,6 +424,11 @@ def format_model(model: A.ModelDecl, comments: Comments | None = None) -> str:
     keeps its name wherever it is saved; a name that is not an identifier (a
     file stem such as `2024-plan`) leaves the line out and the name to the file.
     """
+    with stack_room():
+        return _format_model(model, comments)
+
+
+def _format_model(model: A.ModelDecl, comments: Comments | None) -> str:
     comments = comments or Comments()
     out: list[str] = list(comments.leading.get("model", []))
     if _is_name(model.name):

@@ -8,6 +8,7 @@ reports misuse with a position. Imports only the AST and diagnostics.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from lark import Token, Transformer, Tree, v_args
@@ -244,8 +245,16 @@ class ToAst(Transformer[Token, A.ModelDecl]):
     # ---- expressions -------------------------------------------------------
     def number(self, meta: Meta, children: list[Token]) -> A.Number:
         text = str(children[0])
-        value: float | int = int(text) if text.isdigit() else float(text)
-        return A.Number(value, self._span(children[0]))
+        span = self._span(children[0])
+        value: float | int = float(text)
+        if math.isinf(value):  # beyond the largest float, ~1.8e308
+            short = text if len(text) <= 20 else f"{text[:8]}...({len(text)} characters)"
+            self._error(f"the number `{short}` is too large", span,
+                        "write `inf` for infinity, or rescale the data")
+            return A.Number(math.inf, span)
+        if text.isdigit():
+            value = int(text)
+        return A.Number(value, span)
 
     def infinity(self, meta: Meta, children: list[Token]) -> A.Number:
         return A.Number(float("inf"), self._span(meta))
