@@ -61,6 +61,17 @@ class Backend(Protocol):
     def solve(self, problem: Problem, options: SolveOptions) -> Solution: ...
 
 
+def objective_stages(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
+    """The weighted objectives to optimise in turn: one stage, or one per lexicographic name."""
+    if options.lexicographic:
+        return [{name: 1.0} for name in options.lexicographic]
+    if options.weights:
+        return [dict(options.weights)]
+    if not problem.objectives:
+        return [{}]
+    return [{problem.objectives[0].name: 1.0}]
+
+
 def can_solve(backend: Backend, problem: Problem) -> bool:
     needs = CLASS_NEEDS[problem.problem_class]
     if problem.convex is False:  # a quadratic objective that is not convex

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends.base import BackendError, SolveOptions
+from optiform.backends.base import BackendError, SolveOptions, objective_stages
 from optiform.compiler.ir import Objective, Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
@@ -110,7 +110,7 @@ class HighsBackend:
             h.setOptionValue("time_limit", float(options.time_limit))
         if options.mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(options.mip_gap))
-        first = _combine(problem, self._stages(problem, options)[0])
+        first = _combine(problem, objective_stages(problem, options)[0])
         self._pass_model(h, highspy, problem, first)
         self._pass_hessian(h, highspy, problem, first)
         for name, bound in options.objective_bounds.items():
@@ -122,7 +122,7 @@ class HighsBackend:
 
         started = time.perf_counter()
         h = self.load(problem, options)
-        stages = self._stages(problem, options)
+        stages = objective_stages(problem, options)
         objective_values: dict[str, float] = {}
         combined = _combine(problem, {})
         status = TerminationStatus.OPTIMAL
@@ -260,15 +260,6 @@ class HighsBackend:
             status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
                                  TerminationStatus.ERROR)
         return status
-
-    def _stages(self, problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
-        if options.lexicographic:
-            return [{name: 1.0} for name in options.lexicographic]
-        if options.weights:
-            return [dict(options.weights)]
-        if not problem.objectives:
-            return [{}]
-        return [{problem.objectives[0].name: 1.0}]
 
     def _hold(self, h: object, highspy: object, problem: Problem, name: str,
               options: SolveOptions) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from optiform.backends import solvers as S
-from optiform.backends.base import BackendError, SolveOptions
+from optiform.backends.base import BackendError, SolveOptions, objective_stages
 from optiform.backends.pyomo_model import PyomoModel, UnsupportedExpression, build
 from optiform.compiler.evaluate import EvalError
 from optiform.compiler.ir import Problem, ProblemClass
@@ -188,7 +188,7 @@ class _Run:
 
     def go(self) -> Solution:
         pyo, m, problem = self.pyo, self.built.model, self.problem
-        stages = _stages(problem, self.options)
+        stages = objective_stages(problem, self.options)
         want_duals = (problem.problem_class is ProblemClass.LP and len(stages) == 1
                       and self.info is not None and self.info.duals)
         # Pyomo fills the suffix of this exact name; a model using the name keeps it.
@@ -326,16 +326,6 @@ class _Run:
             duals[c.name] = sign * np.array([0.0 if row is None else dual.get(row, 0.0)
                                              for row in rows], dtype=float)
         return duals
-
-
-def _stages(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
-    if options.lexicographic:
-        return [{name: 1.0} for name in options.lexicographic]
-    if options.weights:
-        return [dict(options.weights)]
-    if not problem.objectives:
-        return [{}]
-    return [{problem.objectives[0].name: 1.0}]
 
 
 # Pyomo's (legacy) termination conditions, by value.

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 
 from optiform.backends.augmented_lagrangian import Budget, Rows, Search, violation
-from optiform.backends.base import BackendError, SolveOptions
+from optiform.backends.base import BackendError, SolveOptions, objective_stages
 from optiform.backends.minimizers import METHODS
 from optiform.backends.torch_compile import Program, RowBlock, compile_problem
 from optiform.compiler.ir import Problem
@@ -132,7 +132,7 @@ class _Run:
                    ) -> tuple[Outcome, int, ViolationReport | None]:
         for name, bound in options.objective_bounds.items():
             self._hold(name, bound)
-        stages = _stages(self.problem, options)
+        stages = objective_stages(self.problem, options)
         x = x0
         outcome = None
         for i, weights in enumerate(stages):
@@ -369,16 +369,6 @@ def _summary(stats: dict[str, Any], has_objective: bool) -> str:
                  f"{spread['min']:.10g} and {spread['max']:.10g} "
                  f"(median {spread['median']:.10g})")
     return text + "; a local method, so no proof of optimality"
-
-
-def _stages(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
-    if options.lexicographic:
-        return [{name: 1.0} for name in options.lexicographic]
-    if options.weights:
-        return [dict(options.weights)]
-    if not problem.objectives:
-        return [{}]
-    return [{problem.objectives[0].name: 1.0}]
 
 
 def _box(problem: Problem, settings: Settings) -> tuple[torch.Tensor, torch.Tensor]:
