@@ -270,6 +270,10 @@ def _print_result(result: Result, show_all: bool) -> None:
     summary.add_row("status", result.status)
     for name, value in result.objectives.items():
         summary.add_row(escape(f"objective {name}"), f"{value:.10g}")
+    if result.solution.has_point:
+        for o in problem.objectives:
+            if o.name not in result.objectives:
+                summary.add_row(escape(f"objective {o.name}"), "undefined at this point")
     if result.report is not None:
         verdict = ("feasible (max violation "
                    f"{result.report.max_violation:.2g}, {result.report.rows_checked} rows)"

@@ -8,6 +8,7 @@ Every violation names the constraint, the index and the source line.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,7 +61,9 @@ class ViolationReport:
             "feasible": self.feasible,
             "max_violation": self.max_violation,
             "rows_checked": self.rows_checked,
-            "objectives": self.objectives,
+            # JSON has no infinity: an objective undefined at the point is null
+            "objectives": {k: v if math.isfinite(v) else None
+                           for k, v in self.objectives.items()},
             "violations": [
                 {"constraint": v.constraint, "index": list(v.index), "lhs": v.lhs,
                  "sense": v.sense, "rhs": v.rhs, "amount": v.amount,

@@ -209,8 +209,10 @@ class _Run:
         objective_values: dict[str, float] = {}
         duals = None
         if values is not None:
-            objective_values = {name: float(pyo.value(e))
-                                for name, e in self.built.objectives.items()}
+            # An objective undefined at the point (`log(x)` where another put x = 0) is
+            # left out here; the checker evaluates every objective itself.
+            objective_values = {name: float(v) for name, e in self.built.objectives.items()
+                                if (v := pyo.value(e, exception=False)) is not None}
             if want_duals:
                 duals = self._duals(stages[0])
         self.stats.update(seconds=time.perf_counter() - self.started, stages=len(stages),

@@ -238,6 +238,10 @@ class _Builder:
                 raise EvalError(f"the members of `{decl.name}` have different numbers of "
                                 "positions", item.span, kind="data")
             arity = arities.pop() if arities else 1
+            if arity == 0:
+                raise EvalError(f"the members of `{decl.name}` are empty lists", item.span,
+                                'a member is a name, a number or a list of them, e.g. '
+                                '"ARCS": [["a", "b"], ["b", "c"]]', kind="data")
         else:
             raise EvalError(f"set `{decl.name}` should be a list in the data", item.span,
                             'e.g. "I": [1, 2, 3] or "ARCS": [["a", "b"], ["b", "c"]]',

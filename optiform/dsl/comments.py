@@ -23,6 +23,7 @@ from optiform.dsl import ast as A
 _STRING_OR_COMMENT = re.compile(r'"[^"\n]*"|#[^\n]*')
 _SECTION_LINE = re.compile(r"^[ \t]*(model|sets|parameters|variables|objective|constraints)\b",
                            re.MULTILINE)
+_SECTION_WORD = re.compile(r"\b(model|sets|parameters|variables|objective|constraints)\b")
 
 Anchor = str  # "model", a section keyword, or "decl:<kind>:<position>"
 
@@ -51,11 +52,13 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
         ("sets", model.sets), ("parameters", model.parameters),
         ("variables", model.variables), ("objective", model.objectives),
         ("constraints", model.constraints)]
+    columns: dict[Anchor, int] = {}
     for kind, decls in groups:
         for i, d in enumerate(decls):
             span = getattr(d, "span", None)
             if span is not None:
                 anchors.append((span.line, decl_anchor(kind, i)))
+                columns[decl_anchor(kind, i)] = span.column
     anchors.sort(key=lambda a: a[0])
     lines = [a[0] for a in anchors]
     source_lines = text.split("\n")
@@ -87,10 +90,11 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
             out.trailing.setdefault(target, []).append(comment)
     starts = {a: n for n, a in anchors}
     crowded = {n for n, count in Counter(lines).items() if count > 1}
+    blank = _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group()), text).split("\n")
     for anchor, comments in inside.items():
         start = starts[anchor]
-        if start in crowded:
-            # Another declaration or keyword shares its first line, so its lines cannot
+        if start in crowded or _shares_its_lines(anchor, anchors, columns, ends, blank):
+            # Another declaration or keyword shares one of its lines, so its lines cannot
             # be kept as written: its comments go to its end instead, none lost.
             out.trailing.setdefault(anchor, [])[:0] = comments
             continue
@@ -100,6 +104,23 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
                                 for ln in (b.rstrip() for b in block)]
         out.trailing.pop(anchor, None)
     return out
+
+
+def _shares_its_lines(anchor: Anchor, anchors: list[tuple[int, Anchor]],
+                      columns: dict[Anchor, int], ends: dict[Anchor, int],
+                      blank: list[str]) -> bool:
+    """Whether code of another declaration or a section keyword stands on the lines of
+    `anchor`'s declaration (`blank`: the source lines, strings and comments blanked)."""
+    position = next(i for i, (_, a) in enumerate(anchors) if a == anchor)
+    start, end = anchors[position][0], ends[anchor]
+    if any(_SECTION_WORD.search(line) for line in blank[start - 1:end]):
+        return True  # keywords are reserved: one on these lines is not the declaration's
+    if position + 1 < len(anchors):
+        line, following = anchors[position + 1]
+        column = columns.get(following, 1)
+        # the next declaration starts after code on its line: the end of this one
+        return bool(blank[line - 1][:column - 1].strip())
+    return False
 
 
 def _code_lines(text: str) -> set[int]:

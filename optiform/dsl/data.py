@@ -135,6 +135,9 @@ def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         span = Span(file, mark.line + 1, mark.column + 1) if mark else Span(file, 1, 1)
         raise _error(f"invalid YAML: {getattr(exc, 'problem', exc)}", span, text=text) from None
+    except RecursionError:
+        raise _error("the YAML is nested too deeply to read", Span(file, 1, 1),
+                     text=text) from None
     if not isinstance(obj, dict) or not isinstance(root, yaml.MappingNode):
         raise _error("a data file holds one mapping of names", Span(file, 1, 1), text=text)
     items = {}

@@ -22,11 +22,12 @@ import json
 import math
 import os
 import re
+import select
 import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -120,12 +121,18 @@ def _limit_memory() -> tuple[int, int] | None:
 
 
 def warm_up() -> None:
-    """Import the solvers' modules once, outside any timed input."""
-    for text in ("variables\n  x in [0, 1]\nobjective\n  minimize o: x\n",
-                 "variables\n  x in [1, 2]\nobjective\n  minimize o: exp(x)\n"):
+    """Load the solvers once, outside any timed input: HiGHS by a solve, the others
+    (which `in_child` runs in forked children) by import only, starting no threads."""
+    import importlib
+
+    try:
+        optiform.loads("variables\n  x in [0, 1]\nobjective\n  minimize o: x\n").solve()
+    except Exception:  # noqa: BLE001 - a missing backend shows up in the tests
+        pass
+    for name in ("pyomo.environ", "pyscipopt", "pyomo.contrib.solver.solvers.scip.scip_direct"):
         try:
-            optiform.loads(text).solve(time_limit=SOLVE_TIME_LIMIT)
-        except Exception:  # noqa: BLE001 - a missing backend shows up in the tests
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001
             pass
 
 
@@ -173,16 +180,85 @@ def _outcome(text: str, data: Any, solve: bool, fmt: bool) -> str:
         return "rejected: " + exc.diagnostics[0].kind
     if not (solve and _small(problem)):
         return f"compiled {problem.problem_class.value}"
+
+    def run() -> str:
+        try:
+            result = model.solve(time_limit=SOLVE_TIME_LIMIT)
+        except DiagnosticError as exc:
+            check_diagnostics(exc, {**sources, **exc.sources})
+            return "rejected at solve"
+        except BackendError:
+            # no backend for the class, or a non-convex QP: the CLI's exit 5, documented
+            return f"no backend for {problem.problem_class.value}"
+        json.dumps(result.to_dict())  # what `--json` prints
+        return f"solved: {result.status}"
+
+    return in_child(run) if _beyond_highs(problem) else run()
+
+
+def _beyond_highs(problem: Any) -> bool:
+    """Whether solve hands the problem to a backend other than HiGHS (pyomo, torch...)."""
+    from optiform.backends import choose
+
     try:
-        result = model.solve(time_limit=SOLVE_TIME_LIMIT)
-    except DiagnosticError as exc:
-        check_diagnostics(exc, {**sources, **exc.sources})
-        return "rejected at solve"
+        return choose(problem).name != "highs"
     except BackendError:
-        # no backend for the class, or a non-convex QP: the CLI's exit 5, documented
-        return f"no backend for {problem.problem_class.value}"
-    json.dumps(result.to_dict())  # what `--json` prints
-    return f"solved: {result.status}"
+        return False
+
+
+class ChildError(Exception):
+    """An exception raised in `in_child`, with the child's traceback in its message."""
+
+
+def in_child(fn: Callable[[], Any], seconds: float = HANG_SECONDS) -> Any:
+    """`fn()` in a forked child process, killed past `seconds`.
+
+    Solves through Pyomo, SCIP and torch run here: a loop in their compiled code
+    never sees the alarm (finding 30 looped in pyomo's SCIP interface for more
+    than 15 minutes), while a child can always be killed. HiGHS solves, the
+    most, stay in this process. Without fork (not POSIX), `fn()` runs here.
+    """
+    if not hasattr(os, "fork"):  # pragma: no cover
+        return fn()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run, report, and leave without running any cleanup
+        os.close(read)
+        try:
+            message = {"ok": fn()}
+        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+            import traceback
+
+            message = {"error": f"{type(exc).__name__}: {exc}",
+                       "traceback": "".join(traceback.format_exception(exc))[-4000:]}
+        payload = json.dumps(message).encode()
+        while payload:
+            payload = payload[os.write(write, payload):]
+        os._exit(0)
+    os.close(write)
+    chunks: list[bytes] = []
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([read], [], [], max(left, 0))
+            if not ready:
+                raise _Hang()
+            chunk = os.read(read, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+        try:  # gone already when it reported; killed when it hangs or the alarm rang
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    message = json.loads(b"".join(chunks) or b'{"error": "the child died without a word"}')
+    if "error" in message:
+        raise ChildError(message["error"] + "\n" + message.get("traceback", ""))
+    return message["ok"]
 
 
 # With OPTIFORM_FUZZ_RECORD=FILE, a breach of the contract is appended to FILE (one
@@ -512,8 +588,8 @@ def _set_decl(draw: st.DrawFn, scope: _Scope) -> A.SetDecl:
         members = [A.Name(s) if s.isidentifier() else A.Symbol(s) for s in picked]
         value = A.SetLiteral(tuple(members))
     elif kind == "numbers":
-        picked = draw(st.lists(st.integers(-3, 9), min_size=1, max_size=4))
-        members = [A.Number(k) for k in picked]
+        numbers = draw(st.lists(st.integers(-3, 9), min_size=1, max_size=4))
+        members = [A.Number(k) for k in numbers]
         value = A.SetLiteral(tuple(members))
     elif kind == "tuples":
         pairs = draw(st.lists(st.tuples(st.sampled_from(SYMBOLS[:3]), st.integers(1, 3)),
@@ -557,9 +633,9 @@ def _param_decl(draw: st.DrawFn, scope: _Scope) -> A.ParamDecl:
     name = scope.fresh("p")
     default = _number(draw) if _rare(draw, 4) else None
     if not scope.sets or _rare(draw, 3):
-        value = _num(draw, scope, {}, False, 2) if draw(st.integers(0, 9)) else None
+        scalar = _num(draw, scope, {}, False, 2) if draw(st.integers(0, 9)) else None
         scope.scalars.append(name)
-        return A.ParamDecl(name, None, value, default)
+        return A.ParamDecl(name, None, scalar, default)
     sets = draw(st.lists(st.sampled_from(sorted(scope.sets)), min_size=1, max_size=2))
     binders = []
     bound: dict[str, str] = {}
@@ -917,26 +993,35 @@ def _cli_outcome(text: str, folder: Path) -> str:
     path = folder / FILE
     path.write_text(text, encoding="utf-8")
     args = ["solve", str(path), "--all", "--time-limit", str(SOLVE_TIME_LIMIT)]
+
+    def run() -> tuple[int, str, str | None]:
+        result = CliRunner().invoke(app, args)
+        exc = result.exception
+        raised = None if exc is None or isinstance(exc, SystemExit) else (
+            f"{type(exc).__name__}: {exc}")
+        return result.exit_code, result.output, raised
+
     try:
         with guard():
+            away = False
             try:
-                if not _small(optiform.loads(text, file=str(path)).compile()):
+                problem = optiform.loads(text, file=str(path)).compile()
+                if not _small(problem):
                     args = ["check", str(path)]
+                away = _beyond_highs(problem)
             except DiagnosticError:
                 args = ["check", str(path)]
-            result = CliRunner().invoke(app, args)
+            code, output, raised = in_child(run) if away else run()
     except _Hang:
         return _breach(f"no answer within {HANG_SECONDS:g} s", repr(text), None)
     except Exception as exc:  # noqa: BLE001 - compile itself is check_text's business
         return _breach(f"{type(exc).__name__}: {exc}", repr(text), exc)
-    exc = result.exception
-    if exc is not None and not isinstance(exc, SystemExit):
-        return _breach(f"`optiform {args[0]}` raised {type(exc).__name__}: {exc}", repr(text),
-                       exc)
-    if result.exit_code not in (0, 1, 3, 4, 5, 6) or "Traceback" in result.output:
-        return _breach(f"`optiform {args[0]}` exited with {result.exit_code}: "
-                       f"{result.output[-1500:]}", repr(text), None)
-    return f"cli exit {result.exit_code}"
+    if raised:
+        return _breach(f"`optiform {args[0]}` raised {raised}", repr(text), None)
+    if code not in (0, 1, 3, 4, 5, 6) or "Traceback" in output:
+        return _breach(f"`optiform {args[0]}` exited with {code}: {output[-1500:]}",
+                       repr(text), None)
+    return f"cli exit {code}"
 
 
 # ---- how many inputs each test runs ----------------------------------------------

@@ -2,9 +2,8 @@
 
 The contract: a result, or a `DiagnosticError` whose every diagnostic has a
 location (file:line:col from 1). Each test names what the input used to do
-and where. The first parts were fixed (in `optiform/dsl`, then in the
-compiler and the data loading); those under "open" fail until their fix
-lands, and are kept failing on purpose (no skip, no xfail).
+and where, and its section says where it was fixed. A new finding goes in an
+"open" section, failing until its fix lands (no skip, no xfail).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from typer.testing import CliRunner
 import optiform
 from optiform.cli import app
 from optiform.diagnostics import DiagnosticError
-from optiform.dsl.parser import MAX_NESTING
+from optiform.dsl.parser import MAX_NESTING, parse
 from optiform.dsl.printer import format_source
 
 runner = CliRunner()
@@ -121,6 +120,58 @@ def test_fmt_prints_an_expression_at_the_nesting_limit(name: str) -> None:
     assert deep(600) == format_source(AT_THE_LIMIT[name])
 
 
+FOUND_BY_THE_LONG_RUN = (
+    '# Assignment problem\n'
+    "# Give each job on today's line to one worker, each worker at most one job,\n"
+    '# so that the total hours needed are least.\n'
+    'model assignment "Assign workers to tasks at least total time"\n'
+    '\n'
+    'sets\n'
+    '  WORKERS = {ana, ben, carla, dev, emil, fay}              "available workers"\n'
+    '  TASKS   = {welding, painting, assembly, wiring, testing} "tasks to staff"\n'
+    '\n'
+    'parameters\n'
+    '  # hours each worker needs for each task; rows follow WORKERS, columns TASKS\n'
+    '  hours[WORKERS, TASKS] =\n'
+    '    #  weld paint assembly wiring testing\n'
+    '    [[ 14,   5,     8,      7,     15],    # ana\n'
+    '     [  2,  12,     6,      5,     11],    # ben\n'
+    '     [  7,   8,     3,      9,     12],    # carla\n'
+    '     [  2,   4,     6,     10,      9],    # dev\n'
+    '     [ 10,  13,    11,      6,      8],    # emil\n'
+    '     [  9,   6,     7,      4,     10]]    variables\n'
+    '  assign[WORKERS, TASKS] binary   "worker w does task t"\n'
+    '\n'
+    'objective\n'
+    '  minimize total_hours: sum(w in WORKERS, t in TASKS) hours[w, t] * assign[w, t]\n'
+    '\n'
+    'constraints\n'
+    '  staff_task[t in TASKS]: sum(w in WORKERS) assign[w, t] == 1\n'
+    '  one_job[w in WORKERS]:  sum(t in TASKS) assign[w, t] <= 1\n'
+)
+
+
+@pytest.mark.parametrize("text", [
+    # the long run's input: a mutation joined the last row of a commented matrix and the
+    # `variables` keyword on one line
+    FOUND_BY_THE_LONG_RUN,
+    "sets\n  I = 1..2\nparameters\n  a[I] = [1,   # first\n          2]   variables\n  x\n",
+    "sets\n  I = 1..2\nparameters\n  a[I] = [1,   # first\n          2]   b = 3\n"
+    "variables\n  x\n",
+])
+def test_fmt_of_a_commented_declaration_sharing_its_last_line(text: str) -> None:
+    # was: `fmt` wrote the keyword twice (the declaration's lines, kept as written for
+    # their comments, held `variables`; dsl/comments.py, collect), so its output did not
+    # parse: "section `variables` appears twice"; or cut the declaration short when the
+    # next one began on its last line
+    out = format_source(text, "m.opt")
+    assert parse(out, "m.opt") == parse(text, "m.opt")
+    assert format_source(out, "m.opt") == out
+    for line in text.splitlines():
+        if "#" in line:
+            assert line[line.index("#"):].strip() in out  # no comment lost
+
+
 # ---- fixed in optiform/dsl: bytes that are not UTF-8, byte-order marks -----------------
 
 
@@ -180,6 +231,15 @@ def test_json_nested_too_deeply(tmp_path: Path) -> None:
     # was: RecursionError from json.loads (dsl/data.py, _load_json)
     path = tmp_path / "d.json"
     path.write_text('{"S": ["a"], "q": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    exc = _data_error(MODEL, path)
+    assert "nested too deeply" in exc.diagnostics[0].message
+
+
+def test_yaml_nested_too_deeply(tmp_path: Path) -> None:
+    # was: RecursionError from yaml.compose (dsl/data.py, _load_yaml); found by
+    # test_broken_data_files_long, 3000 `[` inserted in a YAML file
+    path = tmp_path / "d.yaml"
+    path.write_text("S: [a]\nq: " + "[" * 3000 + "]" * 3000 + "\n")
     exc = _data_error(MODEL, path)
     assert "nested too deeply" in exc.diagnostics[0].message
 
@@ -354,11 +414,11 @@ def test_a_member_that_looks_like_rich_markup(tmp_path: Path, member: str) -> No
     assert result.exit_code == 0 and member in result.output, result.output
 
 
-# ---- open: these fail until fixed (no skip, no xfail) ------------------------------------
+# ---- fixed in the compiler, diagnostics and the pyomo backend (846ce21, 9b87350) ----
 
 
 def test_a_data_list_number_too_large_for_a_float(tmp_path: Path) -> None:
-    # OverflowError: int too large to convert to float
+    # was: OverflowError: int too large to convert to float
     #   compiler/instantiate.py, _dense_entries: `np.asarray(item.value, dtype=float)`
     #   (catches TypeError and ValueError only); found by test_broken_data_as_a_mapping
     path = tmp_path / "d.json"
@@ -368,7 +428,7 @@ def test_a_data_list_number_too_large_for_a_float(tmp_path: Path) -> None:
 
 
 def test_a_huge_power_in_a_nonlinear_model_is_answered_in_time() -> None:
-    # A hang: `solve` with a 1 s time limit had not answered after 20 s. Pyomo's SCIP
+    # was: a hang: `solve` with a 1 s time limit had not answered after 20 s. Pyomo's SCIP
     # interface (pyomo/contrib/solver/solvers/scip/base.py, _handle_pow: `x**y` with a
     # constant y) builds x^100000 before SCIP starts, so the time limit never applies
     # (x^10000 took 13 s); found by test_generated_models_long as
@@ -388,7 +448,7 @@ def test_a_huge_power_in_a_nonlinear_model_is_answered_in_time() -> None:
 
 
 def test_a_parameter_asked_outside_its_set_says_so() -> None:
-    # "`c` has no value for (4)", with the hint "add the entry": for a parameter without
+    # was: "`c` has no value for (4)", with the hint "add the entry": for a parameter without
     # a `default`, compiler/evaluate.py (subscript) only knows its given keys, so a key
     # outside the index set reads as a missing value; LANGUAGE.md wants "an error naming
     # the index and the set", as a defaulted parameter or a variable already gets
@@ -399,9 +459,30 @@ def test_a_parameter_asked_outside_its_set_says_so() -> None:
 
 @pytest.mark.parametrize("odd", ["\x0c", "\x0b", "\u2028", "\x85"])
 def test_the_caret_shows_the_line_the_location_names(odd: str) -> None:
-    # The parser counts lines at "\n" only, but Diagnostic.render (diagnostics.py) cuts the
+    # was: the parser counts lines at "\n" only, but Diagnostic.render (diagnostics.py) cuts the
     # source with str.splitlines(), which also breaks at form feeds, vertical tabs, U+2028,
     # U+0085...: with one in a comment, the error at 5:6 is shown under line 4's text
     text = f"# a{odd}b\nvariables\n  x\nconstraints\n  c: y <= 1\n"
     exc = _error(text)
     assert "   5 |   c: y <= 1" in str(exc), str(exc)
+
+
+# ---- fixed in the pyomo backend and the data loading -------------------------------------
+
+
+def test_an_objective_undefined_at_the_solution_of_another() -> None:
+    # was: ValueError: math domain error, escaping from solve: backends/pyomo.py (go, line 212,
+    # `objective_values = {name: float(pyo.value(e)) ...}`) evaluates every objective at
+    # the point, and `log(x)` at x = 0 (where the first objective puts x) is undefined;
+    # pyomo also logs "ERROR: evaluating object as numeric value: log(x)". Found by
+    # test_generated_models_long as `minimize o5: x4` and `maximize o6: log(x4)`, x4 binary
+    check_text("variables\n  x in [0, 1]\nobjective\n  minimize a: x\n"
+               "  maximize b: log(x)\n")
+
+
+def test_a_data_set_of_empty_members() -> None:
+    # was: ValueError: shape mismatch: value array of shape (2,) could not be broadcast to
+    # indexing result of shape (0,) (compiler/keys.py, KeyIndex.__init__, from
+    # instantiate.py _set: `KeyIndex(value.codes).duplicates()` on members with no
+    # position); found by test_broken_data_as_a_mapping_long as `"STORES": [[], []]`
+    _error("sets\n  S\nparameters\n  q[S]\nvariables\n  x\n", {"S": [[], []], "q": {}})
