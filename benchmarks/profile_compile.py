@@ -33,6 +33,7 @@ WATCH = [
     ("  number checks", "compiler/instantiate.py", "_check_numbers"),
     ("  KeyIndex build", "compiler/keys.py", "__init__"),
     ("  KeyIndex lookup", "compiler/keys.py", "lookup"),
+    ("  positions by arithmetic", "compiler/evaluate.py", "shortcut"),
     ("  Evaluator.expand", "compiler/evaluate.py", "expand"),
     ("hand-off: load", "backends/highs.py", "load"),
     ("  _csr", "backends/highs.py", "_csr"),

@@ -4,15 +4,42 @@ The public API: `load` a model (with data) and `solve` it; the result has
 the objective, the values keyed by index tuples, the status and the
 checker's report. `formalize` turns a problem in plain English into a
 verified model through an LLM.
+
+Each name is imported on first use (PEP 562), so that `import optiform` stays
+cheap and a script that only compiles never loads the agents or the LLM client.
 """
 
-from optiform.agents.llm import LLM, LLMError
-from optiform.agents.loop import FormalizationFailed, FormalizationResult, formalize
-from optiform.api import Model, check, load, loads, solve
-from optiform.backends import BackendError
-from optiform.diagnostics import Diagnostic, DiagnosticError
-from optiform.solution import Result
-from optiform.verify import ViolationReport
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optiform.agents.llm import LLM, LLMError
+    from optiform.agents.loop import FormalizationFailed, FormalizationResult, formalize
+    from optiform.api import Model, check, load, loads, solve
+    from optiform.backends import BackendError
+    from optiform.diagnostics import Diagnostic, DiagnosticError
+    from optiform.solution import Result
+    from optiform.verify import ViolationReport
+
+_WHERE = {
+    "BackendError": "optiform.backends",
+    "Diagnostic": "optiform.diagnostics",
+    "DiagnosticError": "optiform.diagnostics",
+    "FormalizationFailed": "optiform.agents.loop",
+    "FormalizationResult": "optiform.agents.loop",
+    "LLM": "optiform.agents.llm",
+    "LLMError": "optiform.agents.llm",
+    "Model": "optiform.api",
+    "Result": "optiform.solution",
+    "ViolationReport": "optiform.verify",
+    "check": "optiform.api",
+    "formalize": "optiform.agents.loop",
+    "load": "optiform.api",
+    "loads": "optiform.api",
+    "solve": "optiform.api",
+}
 
 __all__ = [
     "BackendError",
@@ -31,3 +58,16 @@ __all__ = [
     "loads",
     "solve",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'optiform' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later uses skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,20 +3,28 @@
 One call evaluates an expression for every row of a `Frame` at once: a
 reduction expands the frame by its binders (a cross join, or a per-row range
 for `1..t`), masks it by its filter, evaluates its body and groups back with
-`bincount`; a subscript is one `KeyIndex` lookup. Given variable values it
-evaluates constraints too, which is how the checker re-reads a solution
-without trusting the backend. Imports nothing from backends.
+`bincount`; a subscript is one `KeyIndex` lookup, or arithmetic on positions
+when the frame and the block are products of the same sets (`shortcut`).
+Given variable values it evaluates constraints too, which is how the checker
+re-reads a solution without trusting the backend. Imports nothing from backends.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from optiform.compiler.ir import Frame, ParamValue, SetValue, VariableBlock
-from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
+from optiform.compiler.ir import Factor, Frame, ParamValue, SetValue, VariableBlock
+from optiform.compiler.keys import (
+    SYMBOL_BASE,
+    KeyIndex,
+    Universe,
+    product_positions,
+    unique_sorted,
+)
 from optiform.diagnostics import Diagnostic, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.printer import format_expr
@@ -39,6 +47,10 @@ _CONDITIONS = {*COMPARE, "and", "or", "in"}
 
 # About 20 arrays of this many 8-byte entries fit comfortably in a few GB.
 DEFAULT_MAX_SIZE = 50_000_000
+
+# Positions by arithmetic over product frames; off, every subscript looks its keys up
+# (the tests compare the two).
+PRODUCT_SHORTCUT = True
 
 
 class EvalError(Exception):
@@ -137,6 +149,9 @@ class Evaluator:
         if e.name in s.params:
             p = s.params[e.name]
             self._arity(e, p.arity, "parameter", len(p.keys) if p.default is None else None)
+            fast = self.shortcut(e, p.factors, frame) if p.arity else None
+            if fast is not None:  # every key present: no defaults, no missing entries
+                return p.values[fast]
             if not p.arity:
                 pos = np.zeros(frame.n, dtype=np.int64)
             elif len(p.keys) == 0:
@@ -162,13 +177,16 @@ class Evaluator:
             return out
         v = s.variables[e.name]
         self._arity(e, v.arity, "variable", v.size)
-        pos = self.var_positions(e, v, cols)
+        pos = self.var_positions(e, v, cols, frame)
         if s.values is None:
             raise EvalError(f"variable `{e.name}` has no value here", e.span)
         return s.values[v.offset + pos]
 
-    def var_positions(self, e: A.Subscript, v: VariableBlock,
-                      cols: list[np.ndarray]) -> np.ndarray:
+    def var_positions(self, e: A.Subscript, v: VariableBlock, cols: list[np.ndarray],
+                      frame: Frame | None = None) -> np.ndarray:
+        fast = self.shortcut(e, v.factors, frame) if frame is not None else None
+        if fast is not None:
+            return fast
         if v.size == 0:  # an empty block: any key is outside it, and any arity goes
             pos = np.full(frame_size(cols), -1, dtype=np.int64)
         else:
@@ -180,6 +198,37 @@ class Evaluator:
                 f"`{e.name}[{key}]` is outside the index of `{e.name}` ({v.domain_text})",
                 e.span, self._index_hint(e))
         return pos
+
+    def shortcut(self, e: A.Subscript, factors: tuple[SetValue, ...] | None,
+                 frame: Frame) -> np.ndarray | None:
+        """Positions of `e`'s keys in a block whose keys are the product of `factors`, by
+        arithmetic, when each factor is indexed by the names bound to the same set in a
+        product frame (`cost[i, j]` over `i in I, j in J`); None when that does not hold."""
+        product = frame.product
+        if not (PRODUCT_SHORTCUT and factors and product):
+            return None
+        bound: dict[str, tuple[int, int]] = {}
+        for axis, f in enumerate(product):
+            for p, nm in enumerate(f.names):
+                bound[nm] = (axis, p)  # a later binder of the same name hides the earlier
+        axes: list[int] = []
+        k = 0
+        for s in factors:
+            names = [i.name if isinstance(i, A.Name) else "" for i in e.indices[k:k + s.arity]]
+            k += s.arity
+            axis = bound.get(names[0], (-1, 0))[0] if names else -1
+            if axis < 0 or [bound.get(nm) for nm in names] != [(axis, p) for p in
+                                                                range(s.arity)]:
+                return None
+            if not _same_set(product[axis].set, s):
+                return None
+            axes.append(axis)
+        shape = [len(f.set) for f in product]
+        if k != len(e.indices) or math.prod(shape) != frame.n:
+            return None
+        sizes = [len(s) for s in factors]
+        strides = [math.prod(sizes[u + 1:]) for u in range(len(sizes))]
+        return product_positions(shape, axes, strides)
 
     @staticmethod
     def _index_hint(e: A.Subscript) -> str:
@@ -383,7 +432,7 @@ class Evaluator:
         parent = np.arange(frame.n)
         current = frame
         for b_i, b in enumerate(binders):
-            rep, members, arity = self._members(b, current)
+            rep, members, arity, whole = self._members(b, current)
             if b.names and len(b.names) != arity and len(members) == 0:
                 # `{}` and `[]` have no arity of their own: they bind any tuple.
                 members, arity = np.zeros((0, len(b.names)), dtype=np.int64), len(b.names)
@@ -393,26 +442,36 @@ class Evaluator:
                     f"{len(names)} name{'s' if len(names) > 1 else ''} bound to a set of "
                     f"{arity}-tuples", b.span,
                     "bind one name per position, e.g. `(i, j) in ARCS`")
-            columns = {k: v[rep] for k, v in current.columns.items()}
+            product = None
+            if whole is not None:  # each row once per member: a repeat, not a gather
+                m = len(whole)
+                columns = {k: np.repeat(v, m) for k, v in current.columns.items()}
+                parent = np.repeat(parent, m)
+                if current.product is not None and whole.arity == arity:
+                    product = (*current.product, Factor(whole, names))
+            else:
+                assert rep is not None
+                columns = {k: v[rep] for k, v in current.columns.items()}
+                parent = parent[rep]
             for p, nm in enumerate(names):
                 columns[nm] = members[:, p]
-            parent = parent[rep]
-            current = Frame(len(rep), columns)
+            current = Frame(len(members), columns, product)
         if flt is not None:
             keep = np.nonzero(self.cond(flt, current))[0]
             current, parent = current.take(keep), parent[keep]
         return current, parent
 
-    def _members(self, b: A.Binder, frame: Frame) -> tuple[np.ndarray, np.ndarray, int]:
-        """Rows of the frame repeated once per member, and the member codes."""
+    def _members(self, b: A.Binder,
+                 frame: Frame) -> tuple[np.ndarray | None, np.ndarray, int, SetValue | None]:
+        """Rows of the frame repeated once per member, and the member codes; for a set
+        that does not depend on the frame, no repeat but the set itself."""
         free = A.names_in(b.set) & frame.columns.keys()
         if not free:
             s = self.set(b.set)
             m = len(s)
             if frame.n * m > self.scope.max_size:
                 raise too_big(frame.n * m, self.scope.max_size, b.span, "this index")
-            return (np.repeat(np.arange(frame.n), m), np.tile(s.codes, (frame.n, 1)),
-                    s.arity)
+            return None, np.tile(s.codes, (frame.n, 1)), s.arity, s
         if isinstance(b.set, A.Binary) and b.set.op == "..":
             lo = self._integral(self.num(b.set.left, frame), b.set.left)
             hi = self._integral(self.num(b.set.right, frame), b.set.right)
@@ -422,7 +481,7 @@ class Evaluator:
             rep = np.repeat(np.arange(frame.n), counts)
             starts = np.cumsum(counts) - counts
             offsets = np.arange(len(rep)) - np.repeat(starts, counts)
-            return rep, (lo[rep] + offsets)[:, None], 1
+            return rep, (lo[rep] + offsets)[:, None], 1, None
         raise EvalError("this set depends on an enclosing index", _span(b.set),
                         "only ranges such as `1..t` may depend on an outer index; "
                         "otherwise write a filter, e.g. `j in J : j <= t`")
@@ -452,7 +511,7 @@ class Evaluator:
             if A.names_in(b.set) & {n for b2 in index.binders for n in (b2.names or ())}:
                 return None
             s = self.set(b.set)
-            out.extend(np.unique(s.codes[:, p]) for p in range(s.arity))
+            out.extend(unique_sorted(s.codes[:, p]) for p in range(s.arity))
         return out
 
     def index_frame(self, index: A.Index | None) -> Frame:
@@ -481,3 +540,9 @@ def domain_text(index: A.Index | None) -> str:
     if index.filter is not None:
         text += " : " + format_expr(index.filter)
     return text
+
+
+def _same_set(a: SetValue, b: SetValue) -> bool:
+    """The same members in the same order (one object, or two equal ones: `1..n` twice)."""
+    return a is b or (a.codes.shape == b.codes.shape and bool(np.array_equal(a.codes,
+                                                                            b.codes)))

@@ -10,7 +10,7 @@ files arrive already read, as `DataItem`s.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -203,6 +203,27 @@ class _Builder:
                             kind="data")
         return self.scope.universe.encode(raw)
 
+    def _member_column(self, cells: list[str], table: Table, span: Span) -> np.ndarray:
+        """Codes of a CSV column, each distinct text encoded once; an error names the
+        first row where the bad text appears."""
+        codes: dict[str, int] = {}
+        for text in dict.fromkeys(cells):
+            try:
+                codes[text] = self._member(text, span)
+            except EvalError:
+                line = int(table.lines[cells.index(text)])
+                codes[text] = self._member(text, Span(span.file, line, 1))
+        return np.fromiter(map(codes.__getitem__, cells), dtype=np.int64, count=len(cells))
+
+    def _number_column(self, cells: list[str], table: Table, span: Span,
+                       what: str) -> np.ndarray:
+        """The numbers of a CSV column: `float` reads what `_number` reads from text."""
+        try:
+            return np.fromiter(map(float, cells), dtype=float, count=len(cells))
+        except ValueError:  # row by row, for the error at its line
+            return np.array([self._number(text, Span(span.file, line, 1), what)
+                             for text, line in zip(cells, table.lines.tolist(), strict=True)])
+
     def _number(self, raw: Any, span: Span, what: str) -> float:
         if isinstance(raw, str):
             text = raw.strip().lower()
@@ -223,8 +244,10 @@ class _Builder:
     def _set_from_data(self, decl: A.SetDecl, item: DataItem) -> SetValue:
         value = item.value
         if isinstance(value, Table):
-            rows = [[self._member(c, item.span) for c in row] for row in value.rows]
-            arity = len(value.header)
+            codes = np.stack([self._member_column(c, value, item.span) for c in value.columns],
+                             axis=1) if value.columns else np.zeros((len(value), 0), np.int64)
+            return SetValue(decl.name, codes.astype(np.int64).reshape(len(value),
+                                                                      len(value.header)))
         elif isinstance(value, np.ndarray) and value.dtype.kind in "iu" and (
                 not value.size or int(np.abs(value).max()) < SYMBOL_BASE):
             codes = value.astype(np.int64).reshape(len(value), -1)
@@ -291,7 +314,7 @@ class _Builder:
                 item = self.data[decl.name]
                 raw = item.value
                 if isinstance(raw, Table):
-                    raw = raw.rows[0][-1] if raw.rows else None
+                    raw = raw.columns[-1][0] if len(raw) and raw.columns else None
                 v = self._number(raw, item.span, f"`{decl.name}`")
             elif default is not None:
                 v = default
@@ -322,6 +345,9 @@ class _Builder:
             raise EvalError(f"the keys of `{decl.name}` have {keys.shape[1]} positions but "
                             f"its index has {domain_keys.shape[1]}", decl.span, kind="data")
         uniques = self.ev.block_uniques(decl.index)
+        if keys is not domain_keys and keys.shape == domain_keys.shape and np.array_equal(
+                keys, domain_keys):
+            keys = domain_keys  # every key, in set order (data written as the sets are)
         if len(keys) and keys is not domain_keys:
             columns = [keys[:, c] for c in range(keys.shape[1])]
             inside = KeyIndex(domain_keys, uniques).lookup(columns)
@@ -335,12 +361,13 @@ class _Builder:
                     item = self.data[decl.name]
                     span = item.span
                     if isinstance(item.value, Table):
-                        span = Span(span.file, item.value.lines[first], 1)
+                        span = Span(span.file, int(item.value.lines[first]), 1)
                 raise EvalError(f"key ({key}) of `{decl.name}` is not in its index set {dom}",
                                 span, "check the spelling of the key, or the set",
                                 kind="data")
+        factors = _factors(frame) if keys is domain_keys else None
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
-                          decl.span, domain_keys, uniques)
+                          decl.span, domain_keys, uniques, factors)
 
     def _no_value(self, decl: A.ParamDecl) -> EvalError:
         return EvalError(f"parameter `{decl.name}` has no value", decl.span,
@@ -427,10 +454,11 @@ class _Builder:
                 raise EvalError(f"`{decl.name}.csv` has {len(item.value.header)} columns; "
                                 f"expected {arity} index column(s) and a value column",
                                 item.span, kind="data")
-            for row, line in zip(item.value.rows, item.value.lines, strict=True):
-                span = Span(item.span.file, line, 1)
-                rows.append([self._member(c, span) for c in row[:-1]])
-                values.append(self._number(row[-1], span, what))
+            table = item.value
+            columns = [self._member_column(c, table, item.span) for c in table.columns[:-1]]
+            keys = (np.stack(columns, axis=1) if columns
+                    else np.zeros((len(table), 0), dtype=np.int64))
+            return keys, self._number_column(table.columns[-1], table, item.span, what)
         elif arity == 0:
             values.append(self._number(item.value, item.span, what))
             rows.append([])
@@ -484,9 +512,10 @@ class _Builder:
         """NaN or infinite coefficients are errors; a huge coefficient range a warning."""
         universe = self.scope.universe
         values = terms.lin_val
-        bad = np.nonzero(~np.isfinite(values))[0]
-        if len(bad):
-            k = int(bad[0])
+        size = np.abs(values)
+        largest = float(size.max()) if len(size) else 0.0  # NaN or inf if any is
+        if not math.isfinite(largest):
+            k = int(np.nonzero(~np.isfinite(values))[0][0])
             row = labelled(name, universe.format_key(keys[terms.lin_row[k]]))
             column = column_label(variables, universe, int(terms.lin_col[k]))
             raise EvalError(f"the coefficient of {column} in {row} is {values[k]}", span,
@@ -498,16 +527,16 @@ class _Builder:
                 row = labelled(name, universe.format_key(keys[int(nan[0])]))
                 raise EvalError(f"the right-hand side of {row} is NaN", span,
                                 "check the data it is computed from", kind="data")
-        nonzero = np.abs(values[values != 0])
-        if len(nonzero) and nonzero.max() > _RANGE_WARNING * nonzero.min():
-            big = int(np.argmax(np.abs(values)))
-            small = int(np.nonzero(np.abs(values) == nonzero.min())[0][0])
+        smallest = float(np.min(size, where=size > 0, initial=math.inf))
+        if largest > _RANGE_WARNING * smallest:
+            big = int(np.argmax(size))
+            small = int(np.nonzero(size == smallest)[0][0])
             describe = [
                 f"{values[k]:.3g} on {column_label(variables, universe, int(terms.lin_col[k]))}"
                 f" in {labelled(name, universe.format_key(keys[terms.lin_row[k]]))}"
                 for k in (big, small)]
             self.warnings.append(Diagnostic(
-                f"coefficients of `{name}` range over {nonzero.max() / nonzero.min():.1e} "
+                f"coefficients of `{name}` range over {largest / smallest:.1e} "
                 f"(from {describe[0]} to {describe[1]}); solvers lose accuracy past 1e9",
                 span, "rescale the units of the data (thousands, millions)",
                 kind="data", severity="warning"))
@@ -537,11 +566,11 @@ class _Builder:
                 frame = self.ev.index_frame(v.index)
                 keys = self.ev.block_keys(frame, v.index)
                 kind, lo, hi = DOMAIN_BOUNDS[v.domain]
-                lower = np.full(frame.n, lo)
-                upper = np.full(frame.n, hi)
-                if v.lower is not None:
+                lower = np.full(frame.n, self._bound(v.lower, frame, lo, max))
+                upper = np.full(frame.n, self._bound(v.upper, frame, hi, min))
+                if v.lower is not None and A.names_in(v.lower):
                     lower = np.maximum(lower, self.ev.num(v.lower, frame))
-                if v.upper is not None:
+                if v.upper is not None and A.names_in(v.upper):
                     upper = np.minimum(upper, self.ev.num(v.upper, frame))
                 init = self.ev.num(v.init, frame) if v.init is not None else None
                 bad = np.nonzero(lower > upper)[0]
@@ -551,7 +580,8 @@ class _Builder:
                     raise EvalError(f"`{v.name}{at}` has lower bound {lower[bad[0]]:g} above "
                                     f"its upper bound {upper[bad[0]]:g}", v.span)
                 block = VariableBlock(v.name, keys, offset, kind, lower, upper, init, v,
-                                      domain_text(v.index), self.ev.block_uniques(v.index))
+                                      domain_text(v.index), self.ev.block_uniques(v.index),
+                                      _factors(frame))
             except EvalError as exc:
                 self.fail(exc, v.name)
                 continue
@@ -559,6 +589,14 @@ class _Builder:
             blocks.append(block)
             offset += block.size
         return blocks
+
+    def _bound(self, e: A.Expr | None, frame: Frame, start: float,
+               tighter: Callable[[float, float], float]) -> float:
+        """A variable bound that names nothing (`>= 0`) as one number; else `start`."""
+        if e is None or A.names_in(e):
+            return start
+        value = float(self.ev.num(e, Frame.scalar())[0])
+        return value if math.isnan(value) else tighter(start, value)
 
     def _constraint(self, c: A.ConstraintDecl, lin: Linearizer) -> ConstraintBlock:
         frame = self.ev.index_frame(c.index)
@@ -618,6 +656,11 @@ def split_comparison(c: A.ConstraintDecl) -> tuple[A.Expr | None, A.Expr, A.Expr
     if e.op == ">=":
         return e.right, left, None
     return e.right, left, e.right
+
+
+def _factors(frame: Frame) -> tuple[SetValue, ...] | None:
+    """The sets whose product, in set order, the frame's rows are; None when unknown."""
+    return tuple(f.set for f in frame.product) if frame.product is not None else None
 
 
 def _constant(e: A.Expr, ev: Evaluator) -> float:

@@ -64,6 +64,7 @@ class ParamValue:
     span: Span | None = None
     domain_keys: np.ndarray | None = None  # every valid key (the index set's members)
     uniques: list[np.ndarray] | None = None  # members of each index position's set
+    factors: tuple[SetValue, ...] | None = None  # keys are their product, in set order
 
     @property
     def arity(self) -> int:
@@ -78,16 +79,31 @@ class ParamValue:
         return KeyIndex(self.domain_keys) if self.domain_keys is not None else None
 
 
+@dataclass(frozen=True, eq=False)
+class Factor:
+    """One set of a product frame, and the index names bound to its positions."""
+
+    set: SetValue
+    names: tuple[str, ...]
+
+
 @dataclass
 class Frame:
-    """Rows of bindings: each bound index name maps to a column of codes."""
+    """Rows of bindings: each bound index name maps to a column of codes.
+
+    `product`, when known, says that the rows are exactly the product of its
+    factors' sets, members in set order, the last factor varying fastest (what
+    unfiltered binders over fixed sets make): a subscript over the same sets
+    then has its positions by arithmetic, without looking keys up.
+    """
 
     n: int
     columns: dict[str, np.ndarray] = field(default_factory=dict)
+    product: tuple[Factor, ...] | None = None
 
     @staticmethod
     def scalar() -> Frame:
-        return Frame(1, {})
+        return Frame(1, {}, ())
 
     def take(self, rows: np.ndarray) -> Frame:
         return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()})
@@ -105,6 +121,7 @@ class VariableBlock:
     decl: A.VarDecl
     domain_text: str = ""
     uniques: list[np.ndarray] | None = None  # members of each index position's set
+    factors: tuple[SetValue, ...] | None = None  # keys are their product, in set order
 
     @property
     def size(self) -> int:
@@ -124,7 +141,9 @@ class Terms:
     """Linear and quadratic terms of n rows, and a constant per row.
 
     `nonlinear` marks rows that are neither: no backend here gets terms for
-    them, and the class of the problem says which backend could.
+    them, and the class of the problem says which backend could. `one_per_row`
+    says that the linear terms are one per row, in row order (`lin_row` is
+    `arange(n)`), so that a gather by row can be skipped.
     """
 
     n: int
@@ -137,6 +156,7 @@ class Terms:
     quad_col2: np.ndarray
     quad_val: np.ndarray
     nonlinear: bool = False
+    one_per_row: bool = False
 
     @property
     def quadratic(self) -> bool:

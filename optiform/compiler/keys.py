@@ -3,11 +3,13 @@
 Grounding works on numpy arrays of codes, never on Python objects per term.
 An integer member is its own code (so `t - 1` is arithmetic on codes); a
 symbol gets a code above `SYMBOL_BASE`. A `KeyIndex` maps rows of codes to
-positions with one sort and binary searches.
+positions with one sort and binary searches; keys that are a product of
+sets in set order need no lookup at all (`product_positions`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,7 +70,7 @@ class KeyIndex:
         self.codes = codes
         self.arity = codes.shape[1]
         self._uniques = uniques if uniques is not None else [
-            np.unique(codes[:, c]) for c in range(self.arity)]
+            unique_sorted(codes[:, c]) for c in range(self.arity)]
         self._ranges = [_contiguous(u) for u in self._uniques]
         self._space = 1
         for u in self._uniques:
@@ -137,3 +139,35 @@ def _contiguous(uniq: np.ndarray) -> int | None:
     if len(uniq) and int(uniq[-1]) - int(uniq[0]) == len(uniq) - 1:
         return int(uniq[0])
     return None
+
+
+def unique_sorted(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-d array.
+
+    As `np.unique`, without numpy 2's import of `numpy.ma` on its first call
+    (30-50 ms, paid inside the first compile of a process).
+    """
+    out = np.sort(values)
+    if len(out) > 1:
+        out = out[np.concatenate(([True], out[1:] != out[:-1]))]
+    return out
+
+
+def product_positions(shape: list[int], axes: list[int], strides: list[int]) -> np.ndarray:
+    """Positions in a block, row by row, of keys read off a product frame.
+
+    The frame's rows are the row-major product of sets of sizes `shape`; the
+    block's keys are a product of sets too, its u-th set being the one at the
+    frame's axis `axes[u]`, one step of which moves `strides[u]` rows. A block
+    over the frame's own sets in the frame's order gives `arange`.
+    """
+    natural = [math.prod(shape[a + 1:]) for a in range(len(shape))]
+    n = math.prod(shape)
+    if axes == list(range(len(shape))) and strides == natural:
+        return np.arange(n, dtype=np.int64)
+    pos = np.zeros([1] * len(shape), dtype=np.int64)
+    for axis, stride in zip(axes, strides, strict=True):
+        along = [1] * len(shape)
+        along[axis] = shape[axis]
+        pos = pos + (np.arange(shape[axis], dtype=np.int64) * stride).reshape(along)
+    return np.broadcast_to(pos, shape).reshape(-1)

@@ -42,6 +42,10 @@ def _is_constant(t: Terms) -> bool:
 def add(a: Terms, b: Terms, sign: float = 1.0) -> Terms:
     if a.nonlinear or b.nonlinear:
         return nonlinear(a.n)
+    if not len(b.lin_val) and not len(b.quad_val):  # a constant added: no copies
+        return replace(a, const=a.const + sign * b.const)
+    if not len(a.lin_val) and not len(a.quad_val) and sign == 1.0:
+        return replace(b, const=a.const + b.const)
     return Terms(
         a.n, a.const + sign * b.const,
         np.concatenate([a.lin_row, b.lin_row]), np.concatenate([a.lin_col, b.lin_col]),
@@ -58,8 +62,9 @@ def scale(t: Terms, factor: np.ndarray) -> Terms:
         return t
     with np.errstate(invalid="ignore", over="ignore"):
         return Terms(t.n, t.const * factor, t.lin_row, t.lin_col,
-                     t.lin_val * factor[t.lin_row], t.quad_row, t.quad_col1, t.quad_col2,
-                     t.quad_val * factor[t.quad_row])
+                     t.lin_val * (factor if t.one_per_row else factor[t.lin_row]),
+                     t.quad_row, t.quad_col1, t.quad_col2, t.quad_val * factor[t.quad_row],
+                     one_per_row=t.one_per_row)
 
 
 def multiply(a: Terms, b: Terms, limit: int | None = None,
@@ -97,9 +102,10 @@ def regroup(t: Terms, parent: np.ndarray, n: int) -> Terms:
     """Terms of child rows summed into their parent rows (a `sum` reduction)."""
     if t.nonlinear:
         return nonlinear(n)
-    return Terms(n, np.bincount(parent, weights=t.const, minlength=n).astype(float),
-                 parent[t.lin_row], t.lin_col, t.lin_val,
-                 parent[t.quad_row], t.quad_col1, t.quad_col2, t.quad_val)
+    const = (np.bincount(parent, weights=t.const, minlength=n).astype(float)
+             if np.count_nonzero(t.const) else np.zeros(n))
+    return Terms(n, const, parent if t.one_per_row else parent[t.lin_row], t.lin_col,
+                 t.lin_val, parent[t.quad_row], t.quad_col1, t.quad_col2, t.quad_val)
 
 
 def embed(t: Terms, rows: np.ndarray, n: int) -> Terms:
@@ -129,7 +135,7 @@ class Linearizer:
         if isinstance(e, A.Name):
             v = self.ev.scope.variables[e.name]
             return Terms(n, np.zeros(n), np.arange(n), np.full(n, v.offset, dtype=np.int64),
-                         np.ones(n), _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+                         np.ones(n), _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F, one_per_row=True)
         if isinstance(e, A.Subscript):
             block = self.ev.scope.variables.get(e.name)
             if block is None:
@@ -137,9 +143,9 @@ class Linearizer:
             v = block
             self.ev._arity(e, v.arity, "variable", v.size)
             cols = [self.ev.key(i, frame) for i in e.indices]
-            pos = self.ev.var_positions(e, v, cols)
+            pos = self.ev.var_positions(e, v, cols, frame)
             return Terms(n, np.zeros(n), np.arange(n), v.offset + pos, np.ones(n),
-                         _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F)
+                         _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F, one_per_row=True)
         if isinstance(e, A.Unary) and e.op == "-":
             return scale(self.terms(e.operand, frame), np.full(n, -1.0))
         if isinstance(e, A.Binary):

@@ -8,6 +8,7 @@ constraint, an unclosed bracket) what to write instead.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from types import FrameType
 
 from lark import Lark, Token, Tree
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span
@@ -81,7 +83,27 @@ def _parser() -> Lark:
     # the basic lexer reserves keywords everywhere; Lark's default (contextual)
     # lexer reads `in`, `then`, `init`... as names wherever the keyword cannot go
     return Lark(grammar_text(), parser="lalr", lexer="basic", propagate_positions=True,
-                maybe_placeholders=True)
+                maybe_placeholders=True, cache=_cache_file())
+
+
+def _cache_file() -> str | bool:
+    """Where Lark keeps the built LALR tables between processes (building them takes
+    about half a second; loading, a few ms): a file in the user's own cache folder,
+    never the shared temporary folder, as Lark unpickles it. Lark rebuilds the file
+    when the grammar, the options or its version change; False where none can be kept."""
+    home = os.path.expanduser("~")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(home, ".cache")
+    if not os.path.isabs(base):  # no home folder to be found: build the parser each time
+        return False
+    folder = Path(base) / "optiform"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    return str(folder / f"parser-lark{lark_version}-py{sys.version_info[0]}"
+                        f"{sys.version_info[1]}.cache")
 
 
 def build_strict() -> Lark:
