@@ -7,23 +7,26 @@ independent checker, returning a `Result`.
 
 from __future__ import annotations
 
+import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from optiform.backends import SolveOptions, auto_note, choose, write
+from optiform.backends import BackendError, SolveOptions, auto_note, choose, write
+from optiform.backends.base import objective_stages
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
-from optiform.compiler.ir import Problem
+from optiform.compiler.ir import Objective, Problem
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
 from optiform.dsl.render import render
+from optiform.pareto import hypervolume, non_dominated, reference_point, spread
 from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
 from optiform.verify import ViolationReport, verify
 
@@ -53,9 +56,13 @@ class Model:
               lexicographic: Sequence[str] | None = None, verbose: bool = False,
               solver: str | None = None, starts: int | None = None,
               device: str | None = None, seed: int = 0, iterations: int | None = None,
-              tolerance: float | None = None, optimizer: str | None = None) -> Result:
-        """Solve with `backend` (auto, highs, pyomo, ipopt, torch); `solver` names Pyomo's
-        solver; `starts` to `optimizer` steer the local NLP methods (see SolveOptions)."""
+              tolerance: float | None = None, optimizer: str | None = None,
+              samples: int | None = None, temperature: float | None = None,
+              compare: bool = False) -> Result:
+        """Solve with `backend` (auto, highs, pyomo, ipopt, torch, gflownet); `solver`
+        names Pyomo's solver; `starts` to `optimizer` steer the local NLP methods,
+        `samples` and `temperature` the sampler (see SolveOptions); `compare` also
+        solves with HiGHS and reports the gap of this answer to its optimum."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         problem = self.compile()
@@ -63,15 +70,22 @@ class Model:
         options = SolveOptions(time_limit, mip_gap, dict(weights or {}),
                                tuple(lexicographic or ()), verbose=verbose, starts=starts,
                                device=device, seed=seed, iterations=iterations,
-                               tolerance=tolerance, optimizer=optimizer)
-        return solve(problem, backend, options, timings, solver)
+                               tolerance=tolerance, optimizer=optimizer, samples=samples,
+                               temperature=temperature)
+        result = solve(problem, backend, options, timings, solver)
+        if compare:
+            result.comparison = comparison(result, options)
+        return result
 
     def pareto(self, points: int = 10, backend: str = "auto",
                objectives: Sequence[str] | None = None, *, time_limit: float | None = None,
-               mip_gap: float | None = None) -> list[Result]:
-        """Evenly spread points of the trade-off between two objectives (see `pareto`)."""
-        return pareto(self.compile(), points, backend, SolveOptions(time_limit, mip_gap),
-                      objectives)
+               mip_gap: float | None = None, seed: int = 0, iterations: int | None = None,
+               temperature: float | None = None, device: str | None = None) -> list[Result]:
+        """Points of the trade-off between two or three objectives (see `pareto`); with
+        backend `gflownet`, sampled (`seed` to `device` steer the sampler)."""
+        return pareto(self.compile(), points, backend,
+                      SolveOptions(time_limit, mip_gap, seed=seed, iterations=iterations,
+                                   temperature=temperature, device=device), objectives)
 
 
 def load(path: str | Path, data: DataArg = None, *,
@@ -134,7 +148,41 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
         assert solution.values is not None
         report = verify(problem, solution.values, reported=solution.objective_values)
         timings["check"] = time.perf_counter() - t0
-    return Result(problem, solution, report, timings)
+    result = Result(problem, solution, report, timings)
+    if solution.alternatives:
+        result.samples = _checked_samples(result)
+    return result
+
+
+def _checked_samples(result: Result) -> list[Result]:
+    """A sampler's points, each checked by the checker; only those it passes are kept."""
+    first = result.solution
+    points = [Result(result.problem, first, result.report)]
+    for x in first.alternatives:
+        report = verify(result.problem, x)
+        points.append(Result(result.problem, replace(
+            first, objective_values=dict(report.objectives), values=x, alternatives=[]),
+            report))
+    return [r for r in points if r.verified]
+
+
+def comparison(result: Result, options: SolveOptions) -> dict[str, Any]:
+    """HiGHS's optimum of the same model and options, and the relative gap of `result`'s
+    objective to it (|value - optimum| / |optimum|; absolute when the optimum is 0)."""
+    problem = result.problem
+    try:
+        exact = solve(problem, "highs", replace(options, samples=None, front=None))
+    except BackendError as exc:
+        return {"backend": "highs", "optimum": None, "gap": None, "message": str(exc)}
+    if exact.solution.termination is not TerminationStatus.OPTIMAL or not exact.verified:
+        return {"backend": "highs", "optimum": None, "gap": None,
+                "message": f"HiGHS ended {exact.status}: {exact.solution.message}".strip()}
+    stage = objective_stages(problem, options)[0]
+    mine, best = (sum(w * r.objectives.get(name, math.nan) for name, w in stage.items())
+                  for r in (result, exact))
+    gap = abs(mine - best) / abs(best) if abs(best) > 1e-9 else abs(mine - best)
+    return {"backend": "highs", "optimum": best, "value": mine, "gap": gap,
+            "message": ""}
 
 
 def _without_variables(problem: Problem, timings: dict[str, float]) -> Result:
@@ -156,43 +204,278 @@ def _without_variables(problem: Problem, timings: dict[str, float]) -> Result:
 def pareto(problem: Problem, points: int = 10, backend: str = "auto",
            options: SolveOptions | None = None,
            objectives: Sequence[str] | None = None) -> list[Result]:
-    """The trade-off between two objectives, by the epsilon-constraint method.
+    """The trade-off between two or three objectives, by the epsilon-constraint method.
 
-    The two ends are the lexicographic optima in each order; between them the
-    second objective is bounded at evenly spaced values while the first is
-    optimised (then the second, so that no point is weakly dominated). Returns
-    the distinct verified points, from the first objective's best end.
+    `objectives` names them in order (all of the model's by default). The first
+    is optimised while the others are bounded; each solve is lexicographic in
+    that order, so that no point returned is weakly dominated.
+
+    Two objectives: the ends are the lexicographic optima in each order. Where
+    the second objective can only take whole values apart from its constant
+    (its coefficients are integers and every variable in it is integer or
+    binary), the sweep walks from the first objective's best end, bounding the
+    second one step better than the last point found (`value - 1` when it is
+    minimised, `value + 1` when maximised): this finds every non-dominated
+    point, and they are all returned when `points` is at least their number.
+    When the walk shows there are more, the second objective is instead bounded
+    at `points` whole values spread evenly from end to end (repeats dropped).
+    Otherwise the bounds are `points` evenly spaced values between the ends.
+
+    Three objectives: where the second and third can only take whole values,
+    the two-objective walk of the first two runs under a bound on the third,
+    then again with that bound one step better than the worst third value
+    found, until nothing is left (Ozlen and Azizoglu's recursion): every
+    non-dominated point, with up to about points^2 solves. When that finds more
+    than `points`, or for other models, the second and third objectives are
+    bounded over a grid of ceil(sqrt(points)) values each (whole values where
+    they can only take whole values), between each one's best and worst values
+    at the three lexicographic optima (the payoff table); a point whose second
+    or third value lies beyond that box can then be missed.
+
+    Each point is exact up to the solver's MIP gap (`mip_gap`). Returns the
+    distinct verified non-dominated points, from the first objective's best
+    end; if an end cannot be found, that one unverified result alone.
+
+    Backend `gflownet` samples the front instead (`_sampled_front`): no
+    optimality is claimed, and each point is still checked.
     """
     base = options or SolveOptions()
     names = list(objectives or [o.name for o in problem.objectives])
-    if len(names) != 2 or points < 2:
+    if len(set(names)) != len(names) or len(names) not in (2, 3) or points < 2:
+        twice = [n for n in dict.fromkeys(names) if names.count(n) > 1]
+        have = (f"`{twice[0]}` is named twice" if twice
+                else f"{len(names)} objective(s) were named" if objectives
+                else f"the model has {len(problem.objectives)} objective(s)")
         raise DiagnosticError([Diagnostic(
-            f"a Pareto front needs two objectives and at least two points; the model has "
-            f"{len(problem.objectives)} objective(s)", None,
+            f"a Pareto front needs two objectives (or three) and at least two points; "
+            f"{have}", None,
             "name the two objectives to trade off, e.g. `--pareto 10 --lexicographic a,b`")])
-    first, second = names
-    _check_objectives(problem, replace(base, lexicographic=(first, second)))
+    _check_objectives(problem, replace(base, lexicographic=tuple(names)))
+    if backend == "gflownet":
+        return _sampled_front(problem, names, points, base)
 
-    def run(bounds: dict[str, float], order: tuple[str, str]) -> Result:
-        return solve(problem, backend, replace(base, weights={}, lexicographic=order,
+    def run(bounds: dict[str, float], order: Sequence[str]) -> Result:
+        return solve(problem, backend, replace(base, weights={}, lexicographic=tuple(order),
                                                objective_bounds=bounds))
 
-    ends = [run({}, (first, second)), run({}, (second, first))]
+    sweep = _two_objectives if len(names) == 2 else _three_objectives
+    return sweep(problem, names, points, run)
+
+
+Run = Callable[[dict[str, float], Sequence[str]], Result]
+
+
+def _sampled_front(problem: Problem, names: list[str], points: int,
+                   options: SolveOptions) -> list[Result]:
+    """Up to `points` non-dominated points sampled by the preference-conditioned
+    GFlowNet, each passed by the checker; the least violated point alone if none is."""
+    result = solve(problem, "gflownet", replace(options, front=points,
+                                                front_objectives=tuple(names)))
+    if not result.verified:
+        return [result]
+    return _front(result.samples or [result], problem, names)
+
+
+def _two_objectives(problem: Problem, names: list[str], points: int, run: Run) -> list[Result]:
+    results, _ = _pair(problem, names, points, run, {})
+    return results if not results[0].verified else _front(results, problem, names)
+
+
+def _pair(problem: Problem, names: list[str], points: int, run: Run,
+          fixed: dict[str, float]) -> tuple[list[Result], bool]:
+    """Points of the trade-off between the first two names, with `fixed` bounds on
+    every solve and any further names as the last tie-breaks, and whether they are
+    every non-dominated point of it; an end that is not found comes back alone."""
+    first, second, *tail = names
+    ends = [run(fixed, names), run(fixed, [second, first, *tail])]
+    if not all(r.verified for r in ends):
+        return [r for r in ends if not r.verified][:1], False
+    start, stop = (r.objectives[second] for r in ends)
+    level = _Level.of(problem, second)
+    cache = {level.key(start): ends[0], level.key(stop): ends[1]}
+
+    def at(value: float) -> Result:
+        if level.key(value) not in cache:
+            cache[level.key(value)] = run({**fixed, second: level.bound(value)}, names)
+        return cache[level.key(value)]
+
+    if level.offset is not None:
+        walked = _walk(ends, second, level, points, at)
+        if walked is not None:
+            return walked, True
+    return [at(v) for v in level.values(start, stop, points)], False
+
+
+def _walk(ends: list[Result], name: str, level: _Level, points: int,
+          at: Callable[[float], Result]) -> list[Result] | None:
+    """Every point from one end to the other, each bounded one step past the last;
+    None once `points` are found short of the far end (or a solve fails)."""
+    found = [ends[0]]
+    last = level.snap(ends[1].objectives[name])
+    while (value := level.snap(found[-1].objectives[name])) != last:
+        if len(found) == points:
+            return None
+        r = at(value + level.step)
+        if not r.verified or level.key(r.objectives[name]) == level.key(value):
+            return None
+        found.append(r)
+    return found
+
+
+def _three_objectives(problem: Problem, names: list[str], points: int,
+                      run: Run) -> list[Result]:
+    third = _Level.of(problem, names[2])
+    if third.offset is None or _Level.of(problem, names[1]).offset is None:
+        return _grid(problem, names, points, run)
+    # Each level is the whole trade-off of the first two under a bound on the third,
+    # which holds every non-dominated point whose third value is at least as bad as
+    # the worst on that level; the next level bounds the third one step better.
+    found: list[Result] = []
+    fixed: dict[str, float] = {}
+    while True:
+        results, complete = _pair(problem, names, points, run, fixed)
+        if not results[0].verified:
+            if not fixed:
+                return results
+            if results[0].solution.termination is TerminationStatus.INFEASIBLE:
+                return _front(found, problem, names)
+            break
+        found.extend(results)
+        if not complete or len(_front(found, problem, names)) > points:
+            break
+        values = [r.objectives[names[2]] for r in results]
+        worst = max(values) if third.sense == "minimize" else min(values)
+        fixed = {names[2]: third.bound(third.snap(worst) + third.step)}
+    return _grid(problem, names, points, run)
+
+
+def _grid(problem: Problem, names: list[str], points: int, run: Run) -> list[Result]:
+    """The second and third objectives bounded over a grid spanning the payoff table."""
+    ends = [run({}, names[i:] + names[:i]) for i in range(3)]
     if not all(r.verified for r in ends):
         return [r for r in ends if not r.verified][:1]
-    start, stop = (r.objectives[second] for r in ends)
-    front: list[Result] = []
-    seen: set[tuple[float, float]] = set()
-    sense = problem.objective(second).sense
-    for eps in np.linspace(start, stop, points):
-        slack = 1e-9 * max(1.0, abs(eps))
-        r = run({second: eps + slack if sense == "minimize" else eps - slack}, (first, second))
-        key = (round(r.objectives.get(first, np.nan), 6),
-               round(r.objectives.get(second, np.nan), 6))
-        if r.verified and key not in seen:
-            seen.add(key)
-            front.append(r)
-    return front
+    per = max(2, math.ceil(math.sqrt(points)))
+    grids = []
+    for name in names[1:]:
+        level = _Level.of(problem, name)
+        values = [r.objectives[name] for r in ends]
+        best, worst = ((min(values), max(values)) if level.sense == "minimize"
+                       else (max(values), min(values)))
+        grids.append([(name, level.bound(v)) for v in level.values(worst, best, per)])
+    cells = [run(dict([b2, b3]), names) for b2 in grids[0] for b3 in grids[1]]
+    return _front([ends[0], *cells, ends[1], ends[2]], problem, names)
+
+
+@dataclass(frozen=True)
+class _Level:
+    """How to bound one objective in a sweep.
+
+    `offset` is its constant when it can only take whole values apart from it
+    (integer coefficients on integer or binary variables only), else None.
+    Whole-valued objectives are bounded half a step past the level, so that a
+    point a rounding error past it still counts and the next whole value does
+    not; others by a relative 1e-9.
+    """
+
+    sense: str
+    offset: float | None
+
+    @classmethod
+    def of(cls, problem: Problem, name: str) -> _Level:
+        o = problem.objective(name)
+        return cls(o.sense, _whole_offset(problem, o))
+
+    def key(self, value: float) -> float:
+        """The same for two values of one level, whatever their rounding error."""
+        return value if self.offset is None else float(round(value - self.offset))
+
+    @property
+    def step(self) -> float:
+        """One whole step better."""
+        return -1.0 if self.sense == "minimize" else 1.0
+
+    def snap(self, value: float) -> float:
+        """A value of a whole-valued objective, without its rounding error."""
+        assert self.offset is not None
+        return float(round(value - self.offset)) + self.offset
+
+    def bound(self, value: float) -> float:
+        slack = 0.5 if self.offset is not None else 1e-9 * max(1.0, abs(value))
+        return value + slack if self.sense == "minimize" else value - slack
+
+    def values(self, start: float, stop: float, count: int) -> list[float]:
+        if self.offset is None:
+            return spread(start, stop, count, whole=False)
+        return [v + self.offset for v in spread(start - self.offset, stop - self.offset,
+                                                 count, whole=True)]
+
+
+def _whole_offset(problem: Problem, o: Objective) -> float | None:
+    if o.terms.quadratic or o.terms.nonlinear:
+        return None
+    coef = np.bincount(o.terms.lin_col, weights=o.terms.lin_val, minlength=problem.n_vars)
+    integer = np.zeros(problem.n_vars, dtype=bool)
+    for v in problem.variables:
+        integer[v.offset:v.offset + v.size] = v.domain in ("integer", "binary")
+    used = coef != 0
+    if not np.all(integer[used]):
+        return None
+    if np.any(np.abs(coef - np.round(coef)) > 1e-9 * np.maximum(1.0, np.abs(coef))):
+        return None
+    return float(o.terms.const[0])
+
+
+def _front(results: Sequence[Result], problem: Problem, names: list[str]) -> list[Result]:
+    """The distinct verified results that no other one dominates, in their order."""
+    kept: list[Result] = []
+    keys: dict[tuple[float, ...], None] = {}
+    for r in results:
+        if not r.verified or any(n not in r.objectives for n in names):
+            continue
+        key = tuple(round(r.objectives[n], 6) for n in names)
+        if key not in keys:
+            keys[key] = None
+            kept.append(r)
+    if not kept:
+        return []
+    senses = [problem.objective(n).sense for n in names]
+    return [kept[i] for i in non_dominated(np.array(list(keys)), senses)]
+
+
+@dataclass(frozen=True)
+class FrontSummary:
+    """A front's objective vectors and the hypervolume they cover.
+
+    `reference` is `optiform.pareto.reference_point` of the points: their
+    nadir pushed out by 10% of each objective's range (1 where it is 0).
+    """
+
+    names: list[str]
+    senses: list[str]
+    points: np.ndarray  # one row per result, one column per name
+    hypervolume: float | None
+    reference: dict[str, float] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"hypervolume": self.hypervolume, "reference": self.reference}
+
+
+def summarize_front(front: Sequence[Result], problem: Problem,
+                    objectives: Sequence[str] | None = None,
+                    reference: np.ndarray | None = None) -> FrontSummary:
+    """The objective vectors of `pareto`'s verified results, their reference point (or
+    the one given, to compare two fronts) and hypervolume (None for both when there is
+    no verified point)."""
+    names = list(objectives or [o.name for o in problem.objectives])
+    senses = [problem.objective(n).sense for n in names]
+    rows = [[r.objectives[n] for n in names] for r in front if r.verified]
+    points = np.array(rows, dtype=float).reshape(len(rows), len(names))
+    if not rows:
+        return FrontSummary(names, senses, points, None, None)
+    if reference is None:
+        reference = reference_point(points, senses)
+    return FrontSummary(names, senses, points, hypervolume(points, senses, reference),
+                        dict(zip(names, reference.tolist(), strict=True)))
 
 
 def _check_objectives(problem: Problem, options: SolveOptions) -> None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -31,6 +32,8 @@ from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
+from optiform.pareto import reference_point
+from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -73,7 +76,7 @@ def solve(
     model: ModelPath,
     data: DataOption = None,
     backend: Annotated[str, typer.Option(
-        help="auto, or a backend name (highs, pyomo, ipopt, torch).")] = "auto",
+        help="auto, or a backend name (highs, pyomo, ipopt, torch, gflownet).")] = "auto",
     time_limit: Annotated[float | None, typer.Option(help="Seconds before giving up.")] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
     weights: Annotated[str | None, typer.Option(
@@ -85,14 +88,27 @@ def solve(
     verbose: Annotated[bool, typer.Option(help="Show the solver's log.")] = False,
     max_size: MaxSizeOption = DEFAULT_MAX_SIZE,
     pareto: Annotated[int | None, typer.Option(
-        help="Points of the trade-off between two objectives (in --lexicographic "
-             "order if given).")] = None,
+        help="Points of the trade-off between two or three objectives (in "
+             "--lexicographic order if given).")] = None,
+    plot: Annotated[Path | None, typer.Option(
+        help="With --pareto: draw the front to this .png, .svg or .pdf (needs "
+             "matplotlib).", dir_okay=False)] = None,
     starts: Annotated[int | None, typer.Option(
         min=1, help="torch: starting points, advanced together as one batch (16).")] = None,
-    device: Annotated[str | None, typer.Option(help="torch: cpu or cuda.")] = None,
-    seed: Annotated[int, typer.Option(help="torch: seed for the spread of the starts.")] = 0,
+    device: Annotated[str | None, typer.Option(help="torch, gflownet: cpu or cuda.")] = None,
+    seed: Annotated[int, typer.Option(
+        help="torch, gflownet: seed for the starts or the sampling.")] = 0,
     iterations: Annotated[int | None, typer.Option(
-        min=1, help="torch, ipopt: iteration budget.")] = None,
+        min=1, help="torch, ipopt, gflownet: iteration budget.")] = None,
+    samples: Annotated[int | None, typer.Option(
+        min=1, help="gflownet: return the N best distinct verified solutions.")] = None,
+    temperature: Annotated[float | None, typer.Option(
+        min=1e-6, help="gflownet: reward sharpness, exp(-normalised objective / T) "
+                       "(0.02); higher spreads the samples wider.")] = None,
+    compare: Annotated[bool, typer.Option(
+        "--compare", help="gflownet, torch: also solve with HiGHS and report the gap to "
+                          "its optimum (with --pareto: the exact front beside the "
+                          "sampled one).")] = False,
     tolerance: Annotated[float | None, typer.Option(
         help="torch, ipopt: feasibility tolerance (the checker's 1e-6).")] = None,
     optimizer: Annotated[str | None, typer.Option(
@@ -103,15 +119,25 @@ def solve(
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
+    for flag, given in (("--samples", samples), ("--temperature", temperature)):
+        if given is not None and backend != "gflownet":
+            raise typer.BadParameter("steers the sampler: give --backend gflownet too",
+                                     param_hint=flag)
+    if plot is not None and pareto is None:
+        raise typer.BadParameter("draws a Pareto front: give --pareto N too",
+                                 param_hint="--plot")
     if pareto is not None:
+        sampler = {"seed": seed, "iterations": iterations, "temperature": temperature,
+                   "device": device}
         _solve_pareto(model, data, max_size, pareto, order, backend, time_limit, mip_gap,
-                      as_json)
+                      as_json, plot, compare, sampler)
     try:
         result = api.load(model, data, max_size=max_size).solve(
             backend, time_limit=time_limit, mip_gap=mip_gap,
             weights=_parse_weights(weights), lexicographic=order, verbose=verbose,
             starts=starts, device=device, seed=seed, iterations=iterations,
-            tolerance=tolerance, optimizer=optimizer, solver=solver)
+            tolerance=tolerance, optimizer=optimizer, solver=solver, samples=samples,
+            temperature=temperature, compare=compare)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:
@@ -225,18 +251,52 @@ def fmt(
 
 def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                   order: list[str], backend: str, time_limit: float | None,
-                  mip_gap: float | None, as_json: bool) -> None:
+                  mip_gap: float | None, as_json: bool, plot: Path | None, compare: bool,
+                  sampler: dict[str, Any]) -> None:
+    if plot is not None:
+        try:
+            check_plot_path(plot)
+            require_matplotlib()
+        except PlotError as exc:
+            _plot_failed(exc, as_json)
+    sampled = backend == "gflownet"
+    exact: list[Result] = []
     try:
-        front = api.load(model, data, max_size=max_size).pareto(
-            points, backend, order or None, time_limit=time_limit, mip_gap=mip_gap)
+        loaded = api.load(model, data, max_size=max_size)
+        front = loaded.pareto(points, backend, order or None, time_limit=time_limit,
+                              mip_gap=mip_gap, **(sampler if sampled else {}))
+        if compare and sampled and front and front[0].verified:
+            exact = loaded.pareto(points, "highs", order or None, time_limit=time_limit,
+                                  mip_gap=mip_gap)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     code = ExitCode.OK if front and front[0].verified else (
         front[0].exit_code if front else ExitCode.NO_SOLUTION)
+    summary = api.summarize_front(front, front[0].problem, order or None) if front else None
+    versus = None
+    if summary is not None and exact and exact[0].verified:
+        # both fronts measured against one reference point, that of the two together
+        both = np.vstack([summary.points, api.summarize_front(
+            exact, front[0].problem, order or None).points])
+        reference = reference_point(both, summary.senses)
+        summary = api.summarize_front(front, front[0].problem, order or None, reference)
+        versus = api.summarize_front(exact, front[0].problem, order or None, reference)
+    if plot is not None and summary is not None and len(summary.points):
+        fronts = {"gflownet (sampled)" if sampled else "epsilon-constraint": summary.points}
+        if versus is not None:
+            fronts["highs (exact)"] = versus.points
+        try:
+            plot_fronts(plot, fronts, summary.names, summary.senses, front[0].problem.name)
+        except PlotError as exc:
+            _plot_failed(exc, as_json)
+    comparison = _front_comparison(summary, versus, exact)
     if as_json:
-        print(json.dumps({"pareto": [r.to_dict() for r in front]}, indent=2))
+        measures = summary.to_dict() if summary else {"hypervolume": None, "reference": None}
+        extra = {"compare": comparison} if comparison is not None else {}
+        print(json.dumps({"pareto": [r.to_dict() for r in front], **measures, **extra},
+                         indent=2))
         raise typer.Exit(int(code))
     if not front or not front[0].verified:
         if front:
@@ -252,7 +312,49 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
         table.add_row(str(i), *(f"{r.objectives[n]:.6g}" for n in names),
                       "feasible" if r.verified else "VIOLATED")
     out.print(table)
+    if summary is not None and summary.reference is not None:
+        where = ", ".join(f"{n} {v:.6g}" for n, v in summary.reference.items())
+        out.print(f"hypervolume {summary.hypervolume:.6g} against the reference point "
+                  f"({where})", markup=False)
+    if comparison is not None and summary is not None:
+        if comparison["hypervolume"] is None:
+            out.print(f"compare: {comparison['message']}", markup=False)
+        else:
+            share = (summary.hypervolume or 0.0) / comparison["hypervolume"] \
+                if comparison["hypervolume"] else float("nan")
+            out.print(f"exact front (highs): {comparison['points']} points, hypervolume "
+                      f"{comparison['hypervolume']:.6g}; the sampled front holds "
+                      f"{comparison['found']} of them and {100 * share:.4g}% of that "
+                      "hypervolume", markup=False)
+    if plot is not None:
+        out.print(f"front drawn to {plot}", markup=False)
     raise typer.Exit(int(code))
+
+
+def _front_comparison(summary: api.FrontSummary | None, versus: api.FrontSummary | None,
+                      exact: list[Result]) -> dict[str, Any] | None:
+    """The exact front beside a sampled one: its points, hypervolume (against the
+    sampled front's reference point) and how many of its points were sampled."""
+    if summary is None or not exact:
+        return None
+    if versus is None:
+        return {"backend": "highs", "pareto": [], "hypervolume": None, "points": 0,
+                "found": 0, "message": f"HiGHS found no front: {exact[0].status}"}
+    sampled = {tuple(np.round(p, 6)) for p in summary.points}
+    found = sum(tuple(np.round(p, 6)) in sampled for p in versus.points)
+    return {"backend": "highs",
+            "pareto": [dict(zip(versus.names, map(float, p), strict=True))
+                       for p in versus.points],
+            "hypervolume": versus.hypervolume, "points": len(versus.points),
+            "found": found, "message": ""}
+
+
+def _plot_failed(exc: PlotError, as_json: bool) -> NoReturn:
+    """`--plot` cannot be honoured: a usage error (exit 2), on one plain line."""
+    if as_json:
+        print(json.dumps({"status": "error", "errors": [{"message": str(exc)}]}, indent=2))
+    err.print(f"--plot: {exc}", markup=False)
+    raise typer.Exit(2)
 
 
 def _print_warnings(problem: Problem) -> None:
@@ -282,6 +384,8 @@ def _print_result(result: Result, show_all: bool) -> None:
         summary.add_row("check", verdict)
     if result.solution.message:
         summary.add_row("note", escape(result.solution.message))
+    if result.comparison is not None:
+        summary.add_row("compare", escape(_comparison_text(result.comparison)))
     out.print(summary)
     if result.report is not None and not result.report.feasible:
         for v in result.report.violations[:20]:
@@ -309,6 +413,43 @@ def _print_result(result: Result, show_all: bool) -> None:
     out.print(table)
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")
+    if len(result.samples) > 1:
+        _print_samples(result)
+
+
+def _comparison_text(c: dict[str, Any]) -> str:
+    if c.get("gap") is None:
+        return f"no optimum to compare with: {c.get('message', '')}"
+    return f"{c['backend']} optimum {c['optimum']:.10g}, gap {100 * c['gap']:.3g}%"
+
+
+def _print_samples(result: Result) -> None:
+    """The distinct points, best first, each told by how it differs from the best."""
+    problem, best = result.problem, result.samples[0].solution.values
+    assert best is not None
+    table = Table(title=f"{len(result.samples)} distinct verified solutions",
+                  title_justify="left")
+    names = list(result.samples[0].objectives)
+    table.add_column("#", justify="right")
+    for name in names:
+        table.add_column(escape(name), justify="right")
+    table.add_column("differs from #1 in")
+    for i, r in enumerate(result.samples, start=1):
+        x = r.solution.values
+        assert x is not None
+        changed = np.nonzero(np.abs(x - best) > 1e-9)[0]
+        words = []
+        for j in changed[:6]:
+            label = problem.column_name(int(j))
+            if {x[j], best[j]} <= {0.0, 1.0}:
+                words.append(("+" if x[j] > best[j] else "-") + label)
+            else:
+                words.append(f"{label} = {x[j]:g}")
+        if len(changed) > 6:
+            words.append(f"and {len(changed) - 6} more")
+        table.add_row(str(i), *(f"{r.objectives[n]:.8g}" for n in names),
+                      escape(", ".join(words)))
+    out.print(table)
 
 
 ModelName = Annotated[str | None, typer.Option(

@@ -57,6 +57,8 @@ class Solution:
     reduced_costs: np.ndarray | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     message: str = ""
+    # further distinct points, best first (a sampler's --samples or front)
+    alternatives: list[np.ndarray] = field(default_factory=list)
 
     @property
     def has_point(self) -> bool:
@@ -71,6 +73,10 @@ class Result:
     solution: Solution
     report: ViolationReport | None
     timings: dict[str, float] = field(default_factory=dict)
+    # A sampler's distinct verified points, best first, this one among them
+    samples: list[Result] = field(default_factory=list)
+    # --compare: the exact solver's optimum and the gap of this result to it
+    comparison: dict[str, Any] | None = None
 
     @property
     def status(self) -> str:
@@ -125,8 +131,7 @@ class Result:
                 out[v.name] = {decode(k): float(val) for k, val in zip(v.keys, block, strict=True)}
         return out
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `--json` shape: status, objective(s), variables, check, class, backend."""
+    def _variables(self) -> dict[str, Any]:
         x = self.solution.values
         variables: dict[str, Any] = {}
         if x is not None:
@@ -138,12 +143,17 @@ class Result:
                 else:
                     variables[v.name] = [{"index": list(decode(k)), "value": _clean(val)}
                                          for k, val in zip(v.keys, block, strict=True)]
-        return {
+        return variables
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--json` shape: status, objective(s), variables, check, class, backend;
+        a sampler's points under `samples`, `--compare`'s under `compare`."""
+        out = {
             "model": self.problem.name,
             "status": self.status,
             "objective": _clean(self.objective) if self.objective is not None else None,
             "objectives": {k: _clean(v) for k, v in self.objectives.items()},
-            "variables": variables,
+            "variables": self._variables(),
             "check": self.report.to_dict() if self.report else None,
             "duals": self._duals(),
             "warnings": [w.to_dict() for w in self.problem.warnings],
@@ -152,6 +162,19 @@ class Result:
             "message": self.solution.message,
             "timings": {k: round(v, 6) for k, v in self.timings.items()},
         }
+        if self.samples:
+            out["samples"] = [self.point_dict(s) for s in self.samples]
+        if self.comparison is not None:
+            out["compare"] = self.comparison
+        return out
+
+    @staticmethod
+    def point_dict(r: Result) -> dict[str, Any]:
+        """One sampled point: its objectives, variables and the checker's verdict."""
+        return {"objective": _clean(r.objective) if r.objective is not None else None,
+                "objectives": {k: _clean(v) for k, v in r.objectives.items()},
+                "variables": r._variables(), "feasible": r.verified,
+                "max_violation": r.report.max_violation if r.report else None}
 
 
     def _duals(self) -> dict[str, Any] | None:

@@ -19,15 +19,18 @@ from optiform.backends.base import (
     SolveOptions,
     can_solve,
 )
+from optiform.backends.gflownet import GFlowNetBackend
 from optiform.backends.highs import HighsBackend
 from optiform.backends.ipopt import IpoptBackend
 from optiform.backends.pyomo import PyomoBackend
 from optiform.backends.torch_backend import TorchBackend
 from optiform.compiler.ir import Problem
 
-# Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort.
+# Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort;
+# the sampler after them all, so that `auto` never reaches it (torch takes every class).
 REGISTRY: dict[str, Backend] = {"highs": HighsBackend(), "pyomo": PyomoBackend(),
-                                "ipopt": IpoptBackend(), "torch": TorchBackend()}
+                                "ipopt": IpoptBackend(), "torch": TorchBackend(),
+                                "gflownet": GFlowNetBackend()}
 
 
 def choose(problem: Problem, name: str = "auto", solver: str | None = None) -> Backend:
@@ -106,8 +109,10 @@ def available_solvers() -> list[solvers.SolverStatus]:
         if isinstance(backend, PyomoBackend):
             continue
         caps = backend.capabilities
-        classes = tuple(c.value for c, needs in CLASS_NEEDS.items() if needs <= caps)
-        proves = ("global" if "nonlinear" in caps and "proves-optimality" in caps else
+        classes = tuple(c.value for c, needs in CLASS_NEEDS.items()
+                        if needs <= caps and (c.integer or "discrete-only" not in caps))
+        proves = ("sampler" if "sampler" in caps else
+                  "global" if "nonlinear" in caps and "proves-optimality" in caps else
                   "convex models" if "proves-optimality" in caps else
                   "heuristic" if "heuristic" in caps else "local (NLP)")
         direct.append(solvers.SolverStatus(name, name, backend.is_available(),

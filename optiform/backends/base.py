@@ -43,6 +43,11 @@ class SolveOptions:
     iterations: int | None = None  # iteration budget
     tolerance: float | None = None  # feasibility tolerance (the checker's 1e-6 by default)
     optimizer: str | None = None  # torch's inner minimiser: lbfgs, adam, lion, torch-lbfgs
+    # Samplers (gflownet)
+    samples: int | None = None  # distinct verified points to return, best first
+    temperature: float | None = None  # reward sharpness: exp(-normalised objective / T)
+    front: int | None = None  # points of a sampled Pareto front
+    front_objectives: tuple[str, ...] = ()  # the objectives traded off (all if empty)
 
 
 class BackendError(Exception):

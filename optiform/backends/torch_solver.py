@@ -18,7 +18,6 @@ of the objective over the starts, never as optimal. Imports torch.
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ import torch
 from optiform.backends.augmented_lagrangian import Budget, Rows, Search, violation
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
 from optiform.backends.minimizers import METHODS
+from optiform.backends.progress import ProgressLine
 from optiform.backends.torch_compile import Program, RowBlock, compile_problem
 from optiform.compiler.ir import Problem
 from optiform.solution import ResultStatus, Solution, TerminationStatus
@@ -443,42 +443,17 @@ def _threads(settings: Settings, n_vars: int) -> Iterator[None]:
             torch.set_num_threads(previous)
 
 
-class _Progress:
-    """A progress line on stderr (rich) for solves that run longer than a second.
-
-    Silent when stderr is not a terminal, so that logs and `--json` stay clean.
-    """
-
-    DELAY = 1.0
+class _Progress(ProgressLine):
+    """The progress line of a torch solve: iterations, best objective, least violation."""
 
     def __init__(self) -> None:
-        self.started = time.monotonic()
-        self.bar: Any = None
-        self.task: Any = None
+        super().__init__()
         self.sign = 1.0  # shows a maximised objective as the model states it
 
     def __enter__(self) -> _Progress:
         return self
 
-    def __bool__(self) -> bool:
-        return sys.stderr.isatty()
-
     def update(self, iterations: int, best: float, violation: float) -> None:
-        if time.monotonic() - self.started < self.DELAY:
-            return
-        if self.bar is None:
-            from rich.console import Console
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
-                                TimeElapsedColumn(), console=Console(stderr=True),
-                                transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task("")
         shown = "-" if math.isnan(best) else f"{self.sign * best:.8g}"
-        self.bar.update(self.task, description=f"torch: {iterations} iterations, best "
-                                               f"objective {shown}, least violation "
-                                               f"{violation:.1e}")
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        self.show(f"torch: {iterations} iterations, best objective {shown}, least "
+                  f"violation {violation:.1e}")

@@ -1,0 +1,369 @@
+"""Training and sampling of the GFlowNet: trajectory balance with a replay of the best.
+
+Why a trainer of our own rather than torchgfn: with the variables assigned in
+a fixed order the state graph is a tree, so the backward policy is 1 and
+trajectory balance is one line, `(log Z + sum log P_F - log R)^2`; the
+environment (masks from the model's linear rows) and the reward (the compiled
+model, batched) are ours either way. torchgfn would add its abstractions and
+about 125 MB of dependencies (it pins numpy < 2) for none of that. An adapter
+can still be written against `Env` if someone needs its other losses.
+
+The loop, per iteration: sample a batch from the policy (a little uniform
+exploration over the allowed values), score it, keep every distinct point in
+an archive, and train on the batch together with a replay of the best
+feasible points found so far (teacher-forced, which a tree makes exact). The
+reward is `exp(-score / T)`: the objective normalised by the spread of random
+feasible samples, plus a penalty for violated rows; the temperature anneals
+from 1 to `--temperature` over the first part of the run, so that the policy
+covers the space before it concentrates on the best region. At the end the
+best points found are improved by a greedy local search (one variable moved
+at a time, every move of a batch scored together), so that the answer is at
+least a local optimum of single-variable moves; during training that search
+cost ten times the evaluations of sampling for no better answers on the
+benchmark models (`benchmarks/gflownet.py`), so it is kept to the end.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from optiform.backends.gflownet_env import Env, Evaluation
+
+WARM_UP = 256  # random feasible-leaning samples that fix the objectives' scale
+ANNEAL = 0.6  # share of the iterations over which the temperature falls to its target
+PENALTY = 10.0  # score added per unit of scaled violation (objective spreads)
+INFEASIBLE = 2.0  # score added to any infeasible point
+TCHEBYCHEFF_SUM = 0.05  # weight of the sum in the augmented Tchebycheff score
+
+
+@dataclass(frozen=True)
+class Settings:
+    iterations: int = 200
+    batch: int = 64
+    replay: int = 32  # replayed points per iteration
+    buffer: int = 256  # best distinct feasible points kept for replay
+    temperature: float = 0.02
+    explore: float = 0.05  # share of uniform choices among the allowed values
+    hidden: int = 128
+    learning_rate: float = 1e-3
+    log_z_rate: float = 0.05
+    polish: int = 2  # best points improved by local search at the end
+    seed: int = 0
+    deadline: float | None = None  # time.monotonic() past which training stops
+
+
+class Archive:
+    """Every distinct point scored: choices, objectives (minimised), worst violation.
+
+    Rows live in arrays that double when full, so that asking for the feasible
+    points each iteration costs a mask, not a restack.
+    """
+
+    def __init__(self, n: int, k: int) -> None:
+        self.seen: dict[bytes, int] = {}
+        self.size = 0
+        self.choices = np.zeros((64, n), dtype=np.int16)
+        self.objectives = np.zeros((64, k))
+        self.violation = np.zeros(64)
+
+    def add(self, choices: torch.Tensor, e: Evaluation) -> None:
+        c = choices.cpu().numpy().astype(np.int16)
+        obj = e.objectives.cpu().numpy()
+        worst = e.worst.cpu().numpy()
+        new: list[int] = []
+        for i in range(len(c)):
+            key = c[i].tobytes()
+            if key not in self.seen:
+                self.seen[key] = self.size + len(new)
+                new.append(i)
+        if not new:
+            return
+        end = self.size + len(new)
+        if end > len(self.choices):
+            grow = max(end, 2 * len(self.choices))
+            for name in ("choices", "objectives", "violation"):
+                old = getattr(self, name)
+                bigger = np.zeros((grow, *old.shape[1:]), dtype=old.dtype)
+                bigger[:self.size] = old[:self.size]
+                setattr(self, name, bigger)
+        self.choices[self.size:end] = c[new]
+        self.objectives[self.size:end] = obj[new]
+        self.violation[self.size:end] = worst[new]
+        self.size = end
+
+    def feasible(self, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
+        """The feasible points' choices (n_points, n) and objectives (n_points, k)."""
+        ok = self.violation[:self.size] <= tolerance
+        return self.choices[:self.size][ok], self.objectives[:self.size][ok]
+
+    def least_violated(self) -> int | None:
+        return int(np.argmin(self.violation[:self.size])) if self.size else None
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class Policy(nn.Module):
+    """P_F(value | partial assignment, preference) and log Z(preference)."""
+
+    def __init__(self, features: int, values: int, preferences: int, hidden: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Linear(features + preferences, hidden), nn.GELU(),
+            nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, values))
+        self.log_z = nn.Sequential(nn.Linear(max(preferences, 1), 32), nn.GELU(),
+                                   nn.Linear(32, 1))
+        self.preferences = preferences
+
+    def logits(self, features: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        if self.preferences:
+            features = torch.cat([features, w], dim=1)
+        return self.net(features)
+
+    def log_partition(self, w: torch.Tensor) -> torch.Tensor:
+        inputs = w if self.preferences else w.new_ones((w.shape[0], 1))
+        return self.log_z(inputs)[:, 0]
+
+
+class Trainer:
+    """One training run on one environment; `fit` then `sample` or the archive."""
+
+    def __init__(self, env: Env, settings: Settings,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.env, self.settings, self.progress = env, settings, progress
+        self.k = len(env.columns)
+        self.multi = self.k > 1
+        torch.manual_seed(settings.seed)
+        self.generator = torch.Generator(device=env.device).manual_seed(settings.seed)
+        self.policy = Policy(env.n_features, env.n_values, self.k if self.multi else 0,
+                             settings.hidden).to(env.device)
+        self.optimizer = torch.optim.Adam([
+            {"params": self.policy.net.parameters(), "lr": settings.learning_rate},
+            {"params": self.policy.log_z.parameters(), "lr": settings.log_z_rate}])
+        self.archive = Archive(env.n, self.k)
+        self.reference = torch.zeros(self.k, dtype=torch.float64, device=env.device)
+        self.scale = torch.ones(self.k, dtype=torch.float64, device=env.device)
+        self.iterations = 0
+        self.losses: list[float] = []
+        self.stopped = ""
+
+    # ---- trajectories ----------------------------------------------------------------------
+    def preferences(self, batch: int) -> torch.Tensor:
+        if not self.multi:
+            return torch.ones((batch, 1), dtype=torch.float32, device=self.env.device)
+        g = torch.distributions.Dirichlet(torch.ones(self.k, device=self.env.device))
+        return g.sample((batch,)).float()
+
+    def rollout(self, w: torch.Tensor, forced: torch.Tensor | None = None,
+                explore: float = 0.0, uniform: bool = False) -> tuple[torch.Tensor,
+                                                                      torch.Tensor]:
+        """Choices (batch, n) and their summed log P_F (batch,): sampled for the first
+        rows, the rows of `forced` (replayed points) taken as given at the end."""
+        env, batch = self.env, w.shape[0]
+        free = batch - (forced.shape[0] if forced is not None else 0)
+        s = env.start(batch)
+        log_pf = torch.zeros(batch, device=env.device)
+        chosen = torch.zeros((batch, env.n), dtype=torch.long, device=env.device)
+        for t in range(env.n):
+            allowed, _ = env.mask(s)
+            if uniform:
+                choice = torch.multinomial(allowed.float(), 1, generator=self.generator)[:, 0]
+            else:
+                logits = self.policy.logits(env.features(s), w)
+                logp = torch.log_softmax(logits.masked_fill(~allowed, -1e9), dim=1)
+                with torch.no_grad():
+                    p = logp[:free].exp()
+                    if explore:
+                        u = allowed[:free].float() / allowed[:free].sum(dim=1, keepdim=True)
+                        p = (1 - explore) * p + explore * u
+                    choice = torch.multinomial(p, 1, generator=self.generator)[:, 0] \
+                        if free else p.new_zeros(0, dtype=torch.long)
+                if forced is not None:
+                    choice = torch.cat([choice, forced[:, t]])
+                log_pf = log_pf + logp.gather(1, choice[:, None])[:, 0]
+            chosen[:, t] = choice
+            s = env.step(s, choice)
+        return chosen, log_pf
+
+    def x_of(self, choices: torch.Tensor) -> torch.Tensor:
+        return torch.gather(self.env.values, 1, choices.T).T
+
+    # ---- reward ----------------------------------------------------------------------------
+    def score(self, e: Evaluation, w: torch.Tensor) -> torch.Tensor:
+        """What the reward is exp(-score / T) of: low is good."""
+        z = (e.objectives - self.reference) / self.scale
+        if self.multi:
+            wz = w.double() * z
+            s = wz.amax(dim=1) + TCHEBYCHEFF_SUM * z.sum(dim=1)
+        else:
+            s = z[:, 0]
+        s = s + PENALTY * torch.clamp(e.violation, max=1e6) + INFEASIBLE * (~e.feasible)
+        return torch.clamp(torch.nan_to_num(s, nan=1e6, posinf=1e6), -1e6, 1e6)
+
+    def temperature(self) -> float:
+        target = self.settings.temperature
+        share = min(1.0, self.iterations / max(1.0, ANNEAL * self.settings.iterations))
+        start = max(1.0, target)
+        return float(start * (target / start) ** share)
+
+    # ---- training --------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Random masked samples: the archive's first points and the objectives' scale."""
+        w = self.preferences(WARM_UP)
+        with torch.no_grad():
+            choices, _ = self.rollout(w, uniform=True)
+        e = self.env.evaluate(self.x_of(choices))
+        self.archive.add(choices, e)
+        good = e.feasible if bool(e.feasible.any()) else torch.ones_like(e.feasible)
+        obj = e.objectives[good]
+        finite = torch.isfinite(obj).all(dim=1)
+        obj = obj[finite] if bool(finite.any()) else torch.zeros((1, self.k),
+                                                                 dtype=torch.float64)
+        self.reference = obj.amin(dim=0)
+        spread = obj.std(dim=0) if obj.shape[0] > 1 else torch.zeros(self.k,
+                                                                     dtype=torch.float64)
+        fallback = torch.clamp(self.reference.abs(), min=1.0)
+        self.scale = torch.where(spread > 1e-12, spread, fallback).to(self.env.device)
+
+    def fit(self) -> None:
+        s = self.settings
+        self.warm_up()
+        while self.iterations < s.iterations:
+            if s.deadline is not None and time.monotonic() > s.deadline:
+                self.stopped = "time_limit"
+                break
+            self.step()
+            self.iterations += 1
+            if self.progress is not None:
+                best = self.best_value()
+                self.progress(f"gflownet: iteration {self.iterations}/{s.iterations}, loss "
+                              f"{self.losses[-1]:.3g}, best {best}, "
+                              f"{self.distinct_feasible()} distinct feasible")
+
+    def step(self) -> None:
+        """Sample a batch, score it, and take one trajectory-balance step on the batch
+        and a replay of the best points so far."""
+        s, env = self.settings, self.env
+        explore = s.explore * (1.0 - 0.8 * min(1.0, self.iterations / max(1, s.iterations)))
+        replay = self.replay_batch()
+        w = self.preferences(s.batch + (replay.shape[0] if replay is not None else 0))
+        choices, log_pf = self.rollout(w, forced=replay, explore=explore)
+        fresh = choices[:s.batch]
+        e = env.evaluate(self.x_of(fresh))
+        self.archive.add(fresh, e)
+        if replay is not None:  # scored when found; rescored here for their preferences
+            e = _joined(e, env.evaluate(self.x_of(replay)))
+        log_r = (-self.score(e, w) / self.temperature()).float()
+        usable = torch.isfinite(log_pf) & (log_pf > -1e8)
+        loss = ((self.policy.log_partition(w) + log_pf - log_r)[usable] ** 2).mean()
+        self.optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.policy.parameters(), 10.0)
+        self.optimizer.step()
+        self.losses.append(float(loss.detach()))
+
+    def replay_batch(self) -> torch.Tensor | None:
+        """Best distinct feasible points so far (for several objectives: the best by a
+        random preference each), drawn without replacement."""
+        s = self.settings
+        choices, objectives = self.archive.feasible(self.env_tolerance)
+        if not len(choices) or not s.replay:
+            return None
+        z = (objectives - self.reference.cpu().numpy()) / self.scale.cpu().numpy()
+        if self.multi:
+            rng = np.random.default_rng(s.seed + self.iterations)
+            w = rng.dirichlet(np.ones(self.k), size=4)
+            ranks = np.min(np.argsort(np.argsort(
+                (w[:, None, :] * z[None]).max(axis=2), axis=1), axis=1), axis=0)
+        else:
+            ranks = np.argsort(np.argsort(z[:, 0]))
+        pool = np.nonzero(ranks < s.buffer)[0]
+        rng = np.random.default_rng(s.seed * 7919 + self.iterations)
+        picked = rng.choice(pool, size=min(s.replay, len(pool)), replace=False)
+        return torch.as_tensor(choices[picked].astype(np.int64), device=self.env.device)
+
+    env_tolerance = 1e-6
+
+    def polish(self) -> None:
+        """The best feasible points improved by local search, into the archive."""
+        choices, objectives = self.archive.feasible(self.env_tolerance)
+        if not len(choices) or not self.settings.polish or self.multi:
+            return  # a front's points are each best for some preference: nothing to polish
+        best = np.argsort(objectives[:, 0], kind="stable")[:self.settings.polish]
+        c = torch.as_tensor(choices[best].astype(np.int64), device=self.env.device)
+        w = self.preferences(len(c))
+        self.improve(c, self.env.evaluate(self.x_of(c)), w, len(c))
+
+    def improve(self, choices: torch.Tensor, e: Evaluation, w: torch.Tensor,
+                count: int) -> None:
+        """A greedy local search from the best `count` points, into the archive: each
+        round scores every one-variable move (+-1) of each point at once and takes the
+        best improving one, until none improves."""
+        count = min(count, choices.shape[0])
+        env = self.env
+        score = self.score(e, w)[:choices.shape[0]]
+        best = torch.argsort(score)[:count]
+        current, cur_w, cur_score = choices[best].clone(), w[best], score[best]
+        feasible = e.feasible[best]
+        n = env.n
+        rows = torch.arange(count, device=env.device)
+        for _ in range(n):
+            moves = []
+            for delta in (-1, 1):
+                moved = current[:, None, :].repeat(1, n, 1)
+                idx = torch.arange(n, device=env.device)
+                moved[:, idx, idx] += delta
+                moves.append(moved)
+            cand = torch.cat(moves, dim=1)  # (count, 2n, n)
+            valid = ((cand >= 0) & (cand < env.sizes[None, None, :])).all(dim=2)
+            flat = cand.reshape(-1, n).clamp(min=0)
+            flat = torch.minimum(flat, (env.sizes - 1)[None, :])
+            ce = env.evaluate(self.x_of(flat))
+            cs = self.score(ce, cur_w.repeat_interleave(2 * n, dim=0)).reshape(count, 2 * n)
+            # from a feasible point, only to feasible ones: the replay keeps those
+            keep = valid & (ce.feasible.reshape(count, 2 * n) | ~feasible[:, None])
+            cs = torch.where(keep, cs, torch.full_like(cs, math.inf))
+            step_score, step = cs.min(dim=1)
+            better = step_score < cur_score - 1e-12
+            if not bool(better.any()):
+                break
+            current[better] = cand[rows[better], step[better]]
+            cur_score = torch.where(better, step_score, cur_score)
+            feasible = feasible | (better & ce.feasible.reshape(count, 2 * n)[rows, step])
+            self.archive.add(cand[rows[better], step[better]],
+                             Evaluation(ce.objectives.reshape(count, 2 * n, -1)[
+                                 rows[better], step[better]],
+                                 ce.violation.reshape(count, 2 * n)[rows[better],
+                                                                    step[better]],
+                                 ce.worst.reshape(count, 2 * n)[rows[better], step[better]]))
+
+    # ---- answers ---------------------------------------------------------------------------
+    def sample(self, count: int, w: torch.Tensor | None = None) -> None:
+        """Fresh samples from the trained policy, into the archive."""
+        w = self.preferences(count) if w is None else w
+        with torch.no_grad():
+            choices, _ = self.rollout(w)
+        self.archive.add(choices, self.env.evaluate(self.x_of(choices)))
+
+    def distinct_feasible(self) -> int:
+        return int(np.sum(self.archive.violation[:len(self.archive)] <= self.env_tolerance))
+
+    def best_value(self) -> str:
+        _, objectives = self.archive.feasible(self.env_tolerance)
+        if not len(objectives):
+            return "-"
+        if self.multi:
+            return "(" + ", ".join(f"{v:.6g}" for v in objectives.min(axis=0)) + ")"
+        return f"{objectives[:, 0].min():.8g}"
+
+
+def _joined(a: Evaluation, b: Evaluation) -> Evaluation:
+    return Evaluation(torch.cat([a.objectives, b.objectives]),
+                      torch.cat([a.violation, b.violation]), torch.cat([a.worst, b.worst]))
