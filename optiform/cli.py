@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import numpy as np
 import typer
@@ -21,11 +21,6 @@ from rich.markup import escape
 from rich.table import Table
 
 from optiform import api
-from optiform.agents.evaluation import DEFAULT_TOLERANCE, DatasetError, evaluate_files
-from optiform.agents.evaluation import summary_table as eval_table
-from optiform.agents.llm import LLM, LLMConfigError, LLMError
-from optiform.agents.loop import Agent, AgentOptions, FormalizationFailed
-from optiform.agents.transcript import RunFolder
 from optiform.backends import BackendError, available_solvers
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
@@ -35,6 +30,9 @@ from optiform.dsl.printer import format_source
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
+
+if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
+    from optiform.agents.loop import Agent
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization models in five elements: compile, solve, check.")
@@ -468,6 +466,9 @@ Timeout = Annotated[float, typer.Option(help="Seconds to wait for one reply.")]
 
 def _agent(model: str | None, base_url: str | None, api_key: str | None, timeout: float,
            max_repairs: int, samples: int, on_attempt: Any = None) -> Agent:
+    from optiform.agents.llm import LLM, LLMConfigError
+    from optiform.agents.loop import Agent, AgentOptions
+
     try:
         llm = LLM.connect(model, base_url, api_key, timeout=timeout)
     except LLMConfigError as exc:
@@ -485,6 +486,10 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Turn a problem in plain English into a verified model, and solve it."""
+    from optiform.agents.llm import LLMError
+    from optiform.agents.loop import FormalizationFailed
+    from optiform.agents.transcript import RunFolder
+
     text = sys.stdin.read() if question == "-" else question
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples,
                    lambda a: err.print(a.summary(), markup=False))
@@ -521,8 +526,9 @@ def eval_(
     max_repairs: MaxRepairs = 4, samples: Samples = 1, runs_dir: RunsDir = Path("runs"),
     timeout: Timeout = 120.0,
     concurrency: Annotated[int, typer.Option(min=1, help="Problems in flight at once.")] = 4,
-    tolerance: Annotated[float, typer.Option(
-        help="Relative error at which an objective counts as correct.")] = DEFAULT_TOLERANCE,
+    tolerance: Annotated[float | None, typer.Option(
+        help="Relative error at which an objective counts as correct (1e-4 when left "
+             "out).")] = None,
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N problems.")] = None,
     output: Annotated[Path | None, typer.Option(
         help="Per-problem JSON lines, resumed if it exists; "
@@ -534,6 +540,11 @@ def eval_(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
 ) -> None:
     """Run the agent over benchmark files and score it against the gold answers."""
+    from optiform.agents.evaluation import DEFAULT_TOLERANCE, DatasetError, evaluate_files
+    from optiform.agents.evaluation import summary_table as eval_table
+    from optiform.agents.llm import LLMError
+
+    tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples)
     try:
         summaries = evaluate_files(datasets, agent, runs_dir, output=output,
