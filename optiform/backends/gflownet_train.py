@@ -322,27 +322,25 @@ class Trainer:
                 moved[:, idx, idx] += delta
                 moves.append(moved)
             cand = torch.cat(moves, dim=1)  # (count, 2n, n)
-            valid = ((cand >= 0) & (cand < env.sizes[None, None, :])).all(dim=2)
-            flat = cand.reshape(-1, n).clamp(min=0)
-            flat = torch.minimum(flat, (env.sizes - 1)[None, :])
-            ce = env.evaluate(self.x_of(flat))
-            cs = self.score(ce, cur_w.repeat_interleave(2 * n, dim=0)).reshape(count, 2 * n)
+            inside = ((cand >= 0) & (cand < env.sizes[None, None, :])).all(dim=2).reshape(-1)
+            moved_to = cand.reshape(-1, n)[inside]  # only moves within the bounds are scored
+            ce = env.evaluate(self.x_of(moved_to))
+            self.archive.add(moved_to, ce)  # every point scored is a point found
+            owner = torch.arange(count, device=env.device).repeat_interleave(2 * n)[inside]
+            cs = torch.full((count * 2 * n,), math.inf, dtype=torch.float64,
+                            device=env.device)
+            ok = torch.zeros(count * 2 * n, dtype=torch.bool, device=env.device)
+            ok[inside] = ce.feasible
             # from a feasible point, only to feasible ones: the replay keeps those
-            keep = valid & (ce.feasible.reshape(count, 2 * n) | ~feasible[:, None])
-            cs = torch.where(keep, cs, torch.full_like(cs, math.inf))
-            step_score, step = cs.min(dim=1)
+            cs[inside] = torch.where(ce.feasible | ~feasible[owner],
+                                     self.score(ce, cur_w[owner]), math.inf)
+            step_score, step = cs.reshape(count, 2 * n).min(dim=1)
             better = step_score < cur_score - 1e-12
             if not bool(better.any()):
                 break
             current[better] = cand[rows[better], step[better]]
             cur_score = torch.where(better, step_score, cur_score)
-            feasible = feasible | (better & ce.feasible.reshape(count, 2 * n)[rows, step])
-            self.archive.add(cand[rows[better], step[better]],
-                             Evaluation(ce.objectives.reshape(count, 2 * n, -1)[
-                                 rows[better], step[better]],
-                                 ce.violation.reshape(count, 2 * n)[rows[better],
-                                                                    step[better]],
-                                 ce.worst.reshape(count, 2 * n)[rows[better], step[better]]))
+            feasible = feasible | (better & ok.reshape(count, 2 * n)[rows, step])
 
     # ---- answers ---------------------------------------------------------------------------
     def sample(self, count: int, w: torch.Tensor | None = None) -> None:
