@@ -6,15 +6,19 @@ objective goes to `passHessian` as its lower triangle. Everything is solved
 as a minimisation (a maximisation is negated and its values and duals
 turned back), so one code path serves both senses. Lexicographic objectives
 re-solve the same HiGHS instance with a row that holds each earlier
-objective near its optimum.
+objective near its optimum. The IIS of an infeasible model is computed in a
+forked child process (`_in_child`): HiGHS's IIS search can crash.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import select
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,8 @@ from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 _INF = 1e30  # HiGHS's infinity; numpy's inf is accepted too, but be explicit
 _IIS_FROM_LP = 2  # HiGHS's iis_strategy that finds an IIS of the LP (or its relaxation)
+# getIis ignores time_limit: its own limit, iis_time_limit, is infinite by default.
+_IIS_SECONDS = 10.0
 
 
 @dataclass
@@ -158,7 +164,7 @@ class HighsBackend:
                  "stages": len(stages)}
         message = ""
         if status is TerminationStatus.INFEASIBLE:
-            message = self._conflict(h, problem)
+            message = self._conflict(h, problem, options)
         elif status is TerminationStatus.INTERRUPTED:
             message = ("interrupted: the best solution found so far" if has_point
                        else "interrupted before a solution was found")
@@ -288,15 +294,25 @@ class HighsBackend:
             return 1.0
         return 1.0 if problem.objective(next(iter(weights))).sense == "minimize" else -1.0
 
-    def _conflict(self, h: object, problem: Problem) -> str:
-        """Names of the constraints in an irreducible infeasible subset, where HiGHS has one."""
-        try:
+    def _conflict(self, h: object, problem: Problem, options: SolveOptions) -> str:
+        """Names of the constraints in an irreducible infeasible subset, where HiGHS has one.
+
+        highspy 1.16's getIis crashes the process on some small MIPs, whichever strategy,
+        and loops on some LPs (finding 35), so it runs in a forked child: a crash or a
+        hang there only loses the IIS, a courtesy whose absence must not hide the status.
+        """
+        seconds = min(_IIS_SECONDS, options.time_limit or _IIS_SECONDS)
+
+        def iis_rows() -> list[int]:
             h.setOptionValue("iis_strategy", _IIS_FROM_LP)  # type: ignore[attr-defined]
+            h.setOptionValue("iis_time_limit", seconds)  # type: ignore[attr-defined]
             _, iis = h.getIis()  # type: ignore[attr-defined]
-            rows = sorted(int(r) for r in iis.row_index_ if r < problem.n_rows)
-        except Exception:  # an IIS is a courtesy: its absence must not hide the status
+            return [int(r) for r in iis.row_index_]
+
+        found = _in_child(iis_rows, seconds + 5.0)
+        if found is None:
             return ""
-        names = [problem.row_name(r) for r in rows]
+        names = [problem.row_name(r) for r in sorted(r for r in found if r < problem.n_rows)]
         if not names:
             return ""
         more = f" and {len(names) - 20} more" if len(names) > 20 else ""
@@ -313,6 +329,50 @@ class HighsBackend:
         moving = np.nonzero(np.abs(np.asarray(ray)) > 1e-9)[0]
         names = [problem.column_name(int(j)) for j in moving[:20]]
         return "these variables can grow without limit: " + ", ".join(names) if names else ""
+
+
+def _in_child(fn: Callable[[], list[int]], seconds: float) -> list[int] | None:
+    """`fn()` in a forked child process; None if it raises, crashes or outlives `seconds`.
+
+    The child holds a copy of this process, HiGHS included, and leaves by `os._exit`;
+    without `fork` (Windows) nothing runs and the answer is None.
+    """
+    if not hasattr(os, "fork"):
+        return None
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: answer, and leave without any cleanup
+        os.close(read)
+        try:
+            payload = ("ok " + " ".join(map(str, fn()))).encode()
+        except BaseException:  # noqa: BLE001 - the parent sees no answer
+            payload = b""
+        while payload:
+            payload = payload[os.write(write, payload):]
+        os._exit(0)
+    os.close(write)
+    chunks: list[bytes] = []
+    finished = False
+    try:
+        deadline = time.monotonic() + seconds
+        while not finished:
+            ready, _, _ = select.select([read], [], [], max(deadline - time.monotonic(), 0))
+            if not ready:
+                break
+            chunk = os.read(read, 1 << 16)
+            finished = not chunk
+            chunks.append(chunk)
+    finally:
+        os.close(read)
+        try:  # gone already when it answered; killed when it hangs or we are interrupted
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        os.waitpid(pid, 0)
+    text = b"".join(chunks).decode()
+    if not finished or not text.startswith("ok"):
+        return None
+    return [int(r) for r in text[2:].split()]
 
 
 def _improving_columns(problem: Problem, c: _Combined) -> str:
