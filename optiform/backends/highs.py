@@ -67,26 +67,31 @@ def _combine(problem: Problem, weights: dict[str, float]) -> _Combined:
 
 
 def _cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-    return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+    if not parts:
+        return np.zeros(0, dtype=dtype)
+    return np.concatenate(parts).astype(dtype, copy=False)
 
 
 def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
          n_cols: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Row-wise compressed arrays with duplicates summed and zeros dropped."""
     key = rows.astype(np.int64) * max(n_cols, 1) + cols
-    # Blocks arrive as runs already in order, which a stable (Timsort) sort merges in
-    # close to linear time; np.unique would sort from scratch.
-    order = np.argsort(key, kind="stable")
-    key, vals = key[order], vals[order]
-    if len(key) > 1 and np.any(key[1:] == key[:-1]):
-        first = np.concatenate([[True], key[1:] != key[:-1]])
-        starts = np.nonzero(first)[0]
-        key, vals = key[starts], np.add.reduceat(vals, starts)
+    if len(key) > 1 and not bool(np.all(key[1:] > key[:-1])):
+        # Blocks arrive as runs already in order, which a stable (Timsort) sort merges in
+        # close to linear time; np.unique would sort from scratch. Strictly increasing
+        # keys (the compiler's usual output) are already sorted without duplicates.
+        order = np.argsort(key, kind="stable")
+        key, vals = key[order], vals[order]
+        if np.any(key[1:] == key[:-1]):
+            first = np.concatenate([[True], key[1:] != key[:-1]])
+            starts = np.nonzero(first)[0]
+            key, vals = key[starts], np.add.reduceat(vals, starts)
+        rows, cols = key // max(n_cols, 1), key % max(n_cols, 1)
     keep = vals != 0
-    uniq, summed = key[keep], vals[keep]
-    r, c = uniq // max(n_cols, 1), uniq % max(n_cols, 1)
-    start = np.concatenate([[0], np.cumsum(np.bincount(r, minlength=n_rows))])
-    return start.astype(np.int32), c.astype(np.int32), summed
+    if not bool(keep.all()):
+        rows, cols, vals = rows[keep], cols[keep], vals[keep]
+    start = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_rows))])
+    return start.astype(np.int32), cols.astype(np.int32, copy=False), vals
 
 
 class HighsBackend:
