@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 import optiform
-from optiform.backends.gflownet import DEFAULT_ITERATIONS, FINAL_SAMPLES
+from optiform.backends.gflownet import ANNEAL_SHARE, DEFAULT_ITERATIONS, FINAL_SAMPLES
 from optiform.backends.gflownet_env import Env
 from optiform.backends.gflownet_train import Archive, Settings, Trainer
 
@@ -121,6 +121,7 @@ def gflownet(problem, seed: int) -> tuple[Trainer, Env, float]:
     t0 = time.perf_counter()
     trainer.fit()
     trainer.sample(FINAL_SAMPLES)
+    trainer.anneal(int(ANNEAL_SHARE * env.evaluations))
     trainer.polish()
     return trainer, env, time.perf_counter() - t0
 
