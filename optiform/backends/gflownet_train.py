@@ -303,7 +303,7 @@ class Trainer:
         w = self.preferences(len(c))
         self.improve(c, self.env.evaluate(self.x_of(c)), w, len(c))
 
-    def anneal(self, evaluations: int, chains: int = 4) -> None:
+    def anneal(self, evaluations: int, chains: int = 8) -> None:
         """A short simulated annealing from the best feasible points, into the archive:
         single-variable moves, Metropolis acceptance on the score, the temperature
         falling from 0.3 to 0.01 objective spreads, `evaluations` scored in all."""
