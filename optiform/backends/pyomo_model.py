@@ -312,7 +312,15 @@ class _Expressions:
             rows = zip(*args, strict=True)
             return _objects([_fold(list(items), pair, self.abs) for items in rows])
         if isinstance(e, A.Call) and e.func in self.unary:
-            return np.frompyfunc(self.unary[e.func], 1, 1)(self.of(e.args[0], frame))
+            arg = self.of(e.args[0], frame)
+            try:
+                return np.frompyfunc(self.unary[e.func], 1, 1)(arg)
+            except (OverflowError, ValueError) as exc:
+                # a branch of a conditional that is a constant reaches Pyomo's math here
+                what = ("too large for a number" if isinstance(exc, OverflowError)
+                        else "outside its domain")
+                raise EvalError(f"`{e.func}` of a constant in some row is {what}", e.span,
+                                "check the constant branch of the expression") from None
         what = f"`{e.func}`" if isinstance(e, A.Call) else (
             f"`{e.op}`" if isinstance(e, A.Binary) else "this expression")
         span = getattr(e, "span", None)

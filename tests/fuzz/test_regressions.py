@@ -488,6 +488,24 @@ def test_a_data_set_of_empty_members() -> None:
     _error("sets\n  S\nparameters\n  q[S]\nvariables\n  x\n", {"S": [[], []], "q": {}})
 
 
+@pytest.mark.parametrize(("call", "words"), [
+    ("exp(if 1 > 0 then 445820 else x)", "`exp` of a constant in some row is too large"),
+    ("log(if 1 > 0 then -3 else x)", "`log` of a constant in some row is outside its domain"),
+])
+def test_a_function_of_a_constant_branch_past_what_a_number_holds(call: str,
+                                                                  words: str) -> None:
+    # was: OverflowError: math range error from pyomo's exp (backends/pyomo_model.py, the
+    # unary call of `of`): the branch taken is a constant, and Pyomo applies math.exp to
+    # it; found by test_generated_models_long (the long run of 19:43) as
+    # `exp(if 627120 > -1000000.0 then 445820 else x3) * -max(889519, x3) <= 5`
+    text = (f"variables\n  x in [1, 2]\nobjective\n  minimize o: x\nconstraints\n"
+            f"  c: {call} * x <= 5\n")
+    with pytest.raises(DiagnosticError) as info:
+        optiform.loads(text, file="m.opt").solve()
+    check_diagnostics(info.value, {"m.opt": text, **info.value.sources})
+    assert words in str(info.value)
+
+
 # ---- fixed in the HiGHS backend ------------------------------------------------------
 
 
