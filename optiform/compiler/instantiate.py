@@ -10,6 +10,7 @@ files arrive already read, as `DataItem`s.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -42,6 +43,7 @@ from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, Table
 
+_INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
 _RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
 
 DOMAIN_BOUNDS = {
@@ -191,8 +193,8 @@ class _Builder:
             raise EvalError(f"`{raw}` is not a valid member", span, kind="data")
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
-        if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
-            raw = int(raw)
+        if isinstance(raw, str) and _INTEGER_TEXT.fullmatch(raw):
+            raw = int(raw)  # ASCII digits only: "³" passes str.isdigit but is no integer
         if not isinstance(raw, (int, str)):
             raise EvalError(f"`{raw}` is not a valid member: members are integers or names",
                             span, kind="data")

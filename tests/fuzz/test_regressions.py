@@ -506,6 +506,17 @@ def test_a_function_of_a_constant_branch_past_what_a_number_holds(call: str,
     assert words in str(info.value)
 
 
+@pytest.mark.parametrize("member", ["³", "--5", "٣"])
+def test_a_member_that_looks_like_digits_to_python(member: str) -> None:
+    # was: ValueError: invalid literal for int() with base 10: '³' (compiler/instantiate.py,
+    # _encode_member: `raw.strip().lstrip("-").isdigit()` is true for "³" and "--5", and
+    # int() refuses both); found by test_broken_data_as_a_mapping_long. Only ASCII digits
+    # make an integer member now; the others are names.
+    problem = optiform.loads("sets\n  S\nvariables\n  x[S]\n",
+                             data={"S": [member, "a"]}).compile()
+    assert problem.universe.format_key(problem.sets["S"].codes[0]) == member
+
+
 # ---- fixed in the HiGHS backend ------------------------------------------------------
 
 
