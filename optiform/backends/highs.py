@@ -7,18 +7,15 @@ as a minimisation (a maximisation is negated and its values and duals
 turned back), so one code path serves both senses. Lexicographic objectives
 re-solve the same HiGHS instance with a row that holds each earlier
 objective near its optimum. The IIS of an infeasible model is computed in a
-forked child process (`_in_child`): HiGHS's IIS search can crash.
+forked child process (`forked.py`): HiGHS's IIS search can crash.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import select
 import signal
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
+from optiform.backends.forked import CAN_FORK, ChildFailed, ChildTimeout, run_forked
 from optiform.compiler.ir import Objective, Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
@@ -314,8 +312,11 @@ class HighsBackend:
             _, iis = h.getIis()  # type: ignore[attr-defined]
             return [int(r) for r in iis.row_index_]
 
-        found = _in_child(iis_rows, seconds + 5.0)
-        if found is None:
+        if not CAN_FORK:
+            return ""
+        try:
+            found = run_forked(iis_rows, seconds + 5.0)
+        except (ChildFailed, ChildTimeout):
             return ""
         names = [problem.row_name(r) for r in sorted(r for r in found if r < problem.n_rows)]
         if not names:
@@ -334,50 +335,6 @@ class HighsBackend:
         moving = np.nonzero(np.abs(np.asarray(ray)) > 1e-9)[0]
         names = [problem.column_name(int(j)) for j in moving[:20]]
         return "these variables can grow without limit: " + ", ".join(names) if names else ""
-
-
-def _in_child(fn: Callable[[], list[int]], seconds: float) -> list[int] | None:
-    """`fn()` in a forked child process; None if it raises, crashes or outlives `seconds`.
-
-    The child holds a copy of this process, HiGHS included, and leaves by `os._exit`;
-    without `fork` (Windows) nothing runs and the answer is None.
-    """
-    if not hasattr(os, "fork"):
-        return None
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer, and leave without any cleanup
-        os.close(read)
-        try:
-            payload = ("ok " + " ".join(map(str, fn()))).encode()
-        except BaseException:  # noqa: BLE001 - the parent sees no answer
-            payload = b""
-        while payload:
-            payload = payload[os.write(write, payload):]
-        os._exit(0)
-    os.close(write)
-    chunks: list[bytes] = []
-    finished = False
-    try:
-        deadline = time.monotonic() + seconds
-        while not finished:
-            ready, _, _ = select.select([read], [], [], max(deadline - time.monotonic(), 0))
-            if not ready:
-                break
-            chunk = os.read(read, 1 << 16)
-            finished = not chunk
-            chunks.append(chunk)
-    finally:
-        os.close(read)
-        try:  # gone already when it answered; killed when it hangs or we are interrupted
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    text = b"".join(chunks).decode()
-    if not finished or not text.startswith("ok"):
-        return None
-    return [int(r) for r in text[2:].split()]
 
 
 def _improving_columns(problem: Problem, c: _Combined) -> str:

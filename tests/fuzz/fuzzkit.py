@@ -22,7 +22,6 @@ import json
 import math
 import os
 import re
-import select
 import signal
 import sys
 import time
@@ -38,6 +37,7 @@ from hypothesis.control import currently_in_test_context
 
 import optiform
 from optiform.backends import BackendError
+from optiform.backends.forked import CAN_FORK, ChildTimeout, run_forked
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl import ast as A
 from optiform.dsl.parser import KEYWORDS, parse, stack_room
@@ -206,59 +206,21 @@ def _beyond_highs(problem: Any) -> bool:
         return False
 
 
-class ChildError(Exception):
-    """An exception raised in `in_child`, with the child's traceback in its message."""
-
-
 def in_child(fn: Callable[[], Any], seconds: float = HANG_SECONDS) -> Any:
-    """`fn()` in a forked child process, killed past `seconds`.
+    """`fn()` in a forked child process, killed past `seconds` (a hang).
 
     Solves through Pyomo, SCIP and torch run here: a loop in their compiled code
     never sees the alarm (finding 30 looped in pyomo's SCIP interface for more
     than 15 minutes), while a child can always be killed. HiGHS solves, the
-    most, stay in this process. Without fork (not POSIX), `fn()` runs here.
+    most, stay in this process. Without fork (not POSIX), `fn()` runs here. An
+    exception in the child comes back as `ChildFailed`, with its traceback.
     """
-    if not hasattr(os, "fork"):  # pragma: no cover
+    if not CAN_FORK:  # pragma: no cover
         return fn()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: run, report, and leave without running any cleanup
-        os.close(read)
-        try:
-            message = {"ok": fn()}
-        except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-            import traceback
-
-            message = {"error": f"{type(exc).__name__}: {exc}",
-                       "traceback": "".join(traceback.format_exception(exc))[-4000:]}
-        payload = json.dumps(message).encode()
-        while payload:
-            payload = payload[os.write(write, payload):]
-        os._exit(0)
-    os.close(write)
-    chunks: list[bytes] = []
     try:
-        deadline = time.monotonic() + seconds
-        while True:
-            left = deadline - time.monotonic()
-            ready, _, _ = select.select([read], [], [], max(left, 0))
-            if not ready:
-                raise _Hang()
-            chunk = os.read(read, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read)
-        try:  # gone already when it reported; killed when it hangs or the alarm rang
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        os.waitpid(pid, 0)
-    message = json.loads(b"".join(chunks) or b'{"error": "the child died without a word"}')
-    if "error" in message:
-        raise ChildError(message["error"] + "\n" + message.get("traceback", ""))
-    return message["ok"]
+        return run_forked(fn, seconds)
+    except ChildTimeout:
+        raise _Hang() from None
 
 
 # With OPTIFORM_FUZZ_RECORD=FILE, a breach of the contract is appended to FILE (one
