@@ -175,7 +175,7 @@ def random_sampling(problem, seed: int, evaluations: int) -> tuple[Archive, floa
 
 
 def measure(archive: Archive, optimum: float, sign: float) -> dict:
-    _, objectives = archive.feasible(1e-6)
+    _, objectives = archive.feasible()
     values = sign * objectives[:, 0]  # back in the model's sense
     if not len(values):
         return {"best": math.nan, "within1": 0, "within5": 0}

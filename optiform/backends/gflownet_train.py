@@ -37,6 +37,7 @@ import torch
 from torch import nn
 
 from optiform.backends.gflownet_env import Env, Evaluation
+from optiform.verify import FEASIBILITY_TOL
 
 WARM_UP = 256  # random feasible-leaning samples that fix the objectives' scale
 ANNEAL = 0.6  # share of the iterations over which the temperature falls to its target
@@ -100,9 +101,10 @@ class Archive:
         self.violation[self.size:end] = worst[new]
         self.size = end
 
-    def feasible(self, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
-        """The feasible points' choices (n_points, n) and objectives (n_points, k)."""
-        ok = self.violation[:self.size] <= tolerance
+    def feasible(self) -> tuple[np.ndarray, np.ndarray]:
+        """The feasible points' choices (n_points, n) and objectives (n_points, k), by
+        the test of `Evaluation.feasible`."""
+        ok = self.violation[:self.size] <= FEASIBILITY_TOL
         return self.choices[:self.size][ok], self.objectives[:self.size][ok]
 
     def least_violated(self) -> int | None:
@@ -275,7 +277,7 @@ class Trainer:
         """Best distinct feasible points so far (for several objectives: the best by a
         random preference each), drawn without replacement."""
         s = self.settings
-        choices, objectives = self.archive.feasible(self.env_tolerance)
+        choices, objectives = self.archive.feasible()
         if not len(choices) or not s.replay:
             return None
         z = (objectives - self.reference.cpu().numpy()) / self.scale.cpu().numpy()
@@ -291,11 +293,9 @@ class Trainer:
         picked = rng.choice(pool, size=min(s.replay, len(pool)), replace=False)
         return torch.as_tensor(choices[picked].astype(np.int64), device=self.env.device)
 
-    env_tolerance = 1e-6
-
     def polish(self) -> None:
         """The best feasible points improved by local search, into the archive."""
-        choices, objectives = self.archive.feasible(self.env_tolerance)
+        choices, objectives = self.archive.feasible()
         if not len(choices) or not self.settings.polish or self.multi:
             return  # a front's points are each best for some preference: nothing to polish
         best = np.argsort(objectives[:, 0], kind="stable")[:self.settings.polish]
@@ -307,7 +307,7 @@ class Trainer:
         """A short simulated annealing from the best feasible points, into the archive:
         single-variable moves, Metropolis acceptance on the score, the temperature
         falling from 0.3 to 0.01 objective spreads, `evaluations` scored in all."""
-        choices, objectives = self.archive.feasible(self.env_tolerance)
+        choices, objectives = self.archive.feasible()
         if not len(choices) or self.multi or evaluations < chains:
             return
         env = self.env
@@ -384,10 +384,10 @@ class Trainer:
         self.archive.add(choices, self.env.evaluate(self.x_of(choices)))
 
     def distinct_feasible(self) -> int:
-        return int(np.sum(self.archive.violation[:len(self.archive)] <= self.env_tolerance))
+        return len(self.archive.feasible()[0])
 
     def best_value(self) -> str:
-        _, objectives = self.archive.feasible(self.env_tolerance)
+        _, objectives = self.archive.feasible()
         if not len(objectives):
             return "-"
         if self.multi:
