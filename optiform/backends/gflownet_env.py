@@ -83,6 +83,7 @@ class Env:
         self.scale_lo = torch.as_tensor(s_lo, dtype=dtype, device=device)
         self.scale_hi = torch.as_tensor(s_hi, dtype=dtype, device=device)
         self._linear_rows(problem)
+        self._objective_fields(problem)
         self.evaluations = 0
 
     # ---- the linear rows that mask ------------------------------------------------------
@@ -145,6 +146,80 @@ class Env:
         self.row_scale = torch.as_tensor(np.maximum(1.0, np.maximum(bound, reach)),
                                          dtype=dtype, device=dev)
 
+    # ---- the objectives' pull on the next variable -----------------------------------
+    def _objective_fields(self, problem: Problem) -> None:
+        """Each column's linear and quadratic coefficients, gathered per variable, so that
+        `features` can show the policy what each value of the next variable would do to
+        the objective: the GFlowNet otherwise has to learn the objective's pairwise
+        terms (a max-cut's edges) from rewards alone, which it does slowly.
+        Columns with a nonlinear objective get no field."""
+        n, k = self.n, len(self.columns)
+        by_name = {o.name: o.terms for o in problem.objectives}
+        linear = np.zeros((k, n))
+        diagonal = np.zeros((k, n))
+        pairs: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        for c, column in enumerate(self.columns):
+            if any(by_name[name].nonlinear for name in column):
+                continue
+            for name, w in column.items():
+                t = by_name[name]
+                np.add.at(linear[c], t.lin_col, w * t.lin_val)
+                same = t.quad_col1 == t.quad_col2
+                np.add.at(diagonal[c], t.quad_col1[same], w * t.quad_val[same])
+                a, b, v = t.quad_col1[~same], t.quad_col2[~same], w * t.quad_val[~same]
+                # x_a x_b pulls x_b by x_a and x_a by x_b
+                pairs.append((np.full(2 * len(v), c), np.concatenate([a, b]),
+                              np.concatenate([b, a]), np.concatenate([v, v])))
+        col = np.concatenate([p[0] for p in pairs]) if pairs else np.zeros(0, np.int64)
+        var = np.concatenate([p[1] for p in pairs]) if pairs else np.zeros(0, np.int64)
+        other = np.concatenate([p[2] for p in pairs]) if pairs else np.zeros(0, np.int64)
+        val = np.concatenate([p[3] for p in pairs]) if pairs else np.zeros(0)
+        # per variable, its partners in every column: (n, width), padded with weight 0
+        order = np.argsort(var * k + col, kind="stable")
+        other, val = other[order], val[order]
+        counts = np.bincount(var[order], minlength=n) if n else np.zeros(0, np.int64)
+        width = max(1, int(counts.max()) if len(counts) else 1)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n else np.zeros(0, int)
+        slot = np.arange(len(other)) - np.repeat(starts, counts)
+        partner = np.zeros((n, width), dtype=np.int64)
+        weight = np.zeros((n, k, width))
+        partner[var[order], slot] = other
+        weight[var[order], col[order], slot] = val
+        low = self.lower.cpu().numpy()
+        high = low + self.sizes.cpu().numpy() - 1
+        mid = (low + high) / 2
+        reach = np.maximum(np.abs(low), np.abs(high))
+        values = self.values.cpu().numpy()
+        square = np.where(self.in_domain.cpu().numpy(), values ** 2 - mid[:, None] ** 2, 0)
+        # the most a value's change could move each column, for scaling the field to [-1, 1]
+        pull = (np.abs(linear) + np.abs(weight).sum(axis=2).T * reach[partner].max(
+            axis=1, initial=0)[None, :]) * (high - low)[None, :] + np.abs(diagonal) * np.abs(
+            square).max(axis=1)[None, :]
+        dev, dtype = self.device, torch.float64
+        self.field_columns = k if np.any(linear) or np.any(diagonal) or np.any(val) else 0
+        self.field_scale = torch.as_tensor(np.maximum(pull.max(axis=1, initial=0), 1e-12),
+                                           dtype=dtype, device=dev)
+        self.mid = torch.as_tensor(mid, dtype=dtype, device=dev)
+        self.obj_linear = torch.as_tensor(linear.T, dtype=dtype, device=dev)  # (n, k)
+        self.obj_diagonal = torch.as_tensor(diagonal.T, dtype=dtype, device=dev)
+        self.partner = torch.as_tensor(partner, device=dev)
+        self.partner_weight = torch.as_tensor(weight, dtype=dtype, device=dev)
+        self.value_square = torch.as_tensor(square, dtype=dtype, device=dev)
+
+    def field(self, s: State) -> torch.Tensor:
+        """What giving variable `s.t` each of its values, rather than the middle of its
+        range, adds to each column, the unassigned at their middles: (batch, k * values),
+        scaled."""
+        t = s.t
+        partners = self.partner[t]
+        assigned = (partners < t)[None, :]
+        x = torch.where(assigned, s.x[:, partners], self.mid[partners][None, :])
+        slope = self.obj_linear[t][None, :] + x @ self.partner_weight[t].T  # (batch, k)
+        step = (self.values[t] - self.mid[t]) * self.in_domain[t]
+        change = slope[:, :, None] * step[None, None, :] + (
+            self.obj_diagonal[t][None, :, None] * self.value_square[t][None, None, :])
+        return (change / self.field_scale[None, :, None]).flatten(1).float()
+
     def start(self, batch: int) -> State:
         """Nothing assigned: activities at the rows' constants, the whole range ahead."""
         dev = self.device
@@ -187,7 +262,8 @@ class Env:
 
     def features(self, s: State) -> torch.Tensor:
         """What the policy sees: assigned values scaled to [0, 1], which are assigned,
-        which is next, and how much room each linear row has left (squashed)."""
+        which is next, how much room each linear row has left (squashed), and what
+        each value of the next variable would do to the objectives (`field`)."""
         batch = s.x.shape[0]
         dev = self.device
         done = torch.zeros(self.n, device=dev)
@@ -204,11 +280,13 @@ class Env:
             room_lo = (s.activity[:, :k] + s.rest_most[:k] - self.lin_lo[:k]) / scale
             parts += [torch.tanh(torch.nan_to_num(room_hi, posinf=1e3)).float(),
                       torch.tanh(torch.nan_to_num(room_lo, posinf=1e3)).float()]
+        if self.field_columns:
+            parts.append(self.field(s))
         return torch.cat(parts, dim=1)
 
     @property
     def n_features(self) -> int:
-        return 3 * self.n + 2 * self.features_rows
+        return 3 * self.n + 2 * self.features_rows + self.field_columns * self.n_values
 
     # ---- scoring ---------------------------------------------------------------------------
     def evaluate(self, x: torch.Tensor) -> Evaluation:

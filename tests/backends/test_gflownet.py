@@ -210,3 +210,34 @@ def test_sampler_options_without_the_sampler_are_a_usage_error() -> None:
     result = runner.invoke(app, ["solve", str(EXAMPLES / "knapsack.opt"), "--samples", "5"])
     assert result.exit_code == 2
     assert "--backend gflownet" in result.output
+
+
+def test_the_objective_field_is_what_each_value_would_do_to_the_objective() -> None:
+    # The policy sees, for the next variable, how much each of its values (against the
+    # middle of its range) changes the objective, the unassigned at their middles. For a
+    # quadratic objective that is exact: compare with the compiled model's own values.
+    import torch
+
+    from optiform.backends.gflownet_env import Env
+
+    problem = optiform.loads("""model field
+sets
+  I = {1, 2, 3, 4}
+variables
+  x[I] integer in [0, 3]
+objective
+  maximize f: 2 * x[1] * x[2] - x[3]^2 + x[1] * x[4] - 3 * x[3] * x[2] + 5 * x[4] - x[2]
+""").compile()
+    env = Env(problem, [{"f": 1.0}], torch.device("cpu"))
+    s = env.start(1)
+    for choice in [2, 0]:  # x[1] = 2, x[2] = 0; x[3] is next
+        assert env.field(s).shape == (1, 4)
+        s = env.step(s, torch.tensor([choice]))
+    change = env.field(s)[0].double() * env.field_scale[0]
+    x = torch.tensor([[2.0, 0.0, 1.5, 1.5]])  # x[4] unassigned: its middle
+    middle = env.evaluate(x).objectives[0, 0]
+    for v in range(4):
+        x[0, 2] = v
+        expected = env.evaluate(x).objectives[0, 0] - middle  # minimisation form
+        assert float(change[v]) == pytest.approx(float(expected))
+    assert float(change.abs().max()) > 1  # not all zero: the field sees x[3]'s terms
