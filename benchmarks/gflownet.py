@@ -11,7 +11,7 @@ within 1% and 5% of the optimum, evaluations and seconds.
 
     python benchmarks/gflownet.py [--seeds 3] [--out benchmarks/GFLOWNET.md]
 
-Run by hand; the numbers go in benchmarks/RESULTS.md with the machine and date.
+Run by hand; the numbers go in docs/GFLOWNET.md with the machine and date.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 import optiform
-from optiform.backends.gflownet import ANNEAL_SHARE, DEFAULT_ITERATIONS, FINAL_SAMPLES
+from optiform.backends.gflownet import DEFAULT_ITERATIONS, EXPAND_SHARE, FINAL_SAMPLES
 from optiform.backends.gflownet_env import Env
 from optiform.backends.gflownet_train import Archive, Settings, Trainer
 
@@ -121,7 +121,7 @@ def gflownet(problem, seed: int) -> tuple[Trainer, Env, float]:
     t0 = time.perf_counter()
     trainer.fit()
     trainer.sample(FINAL_SAMPLES)
-    trainer.anneal(int(ANNEAL_SHARE * env.evaluations))
+    trainer.expand(int(EXPAND_SHARE * env.evaluations))
     trainer.polish()
     return trainer, env, time.perf_counter() - t0
 

@@ -30,9 +30,10 @@ if TYPE_CHECKING:  # torch loads only when a solve starts
 DEFAULT_ITERATIONS = 200
 DEFAULT_TEMPERATURE = 0.02
 FINAL_SAMPLES = 512  # fresh samples drawn from the trained policy at the end
-# A short annealing from the best samples, in evaluations as a share of those before it:
-# on the benchmark's max-cut it lifted the worst of three seeds from 0.976 to the optimum.
-ANNEAL_SHARE = 0.2
+# The neighbourhoods of the best points found, scored at the end, in evaluations as a share
+# of those before: on the benchmark's max-cut it more than doubled the distinct cuts within
+# 5% of the optimum, and reached the optimum where a closing annealing had not.
+EXPAND_SHARE = 0.2
 
 
 class GFlowNetBackend:
@@ -89,7 +90,7 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
             trainer = Trainer(env, settings, progress.show if progress else None)
             trainer.fit()
             trainer.sample(FINAL_SAMPLES)
-            trainer.anneal(int(ANNEAL_SHARE * env.evaluations))
+            trainer.expand(int(EXPAND_SHARE * env.evaluations))
             trainer.polish()
     finally:
         torch.set_num_threads(previous)
