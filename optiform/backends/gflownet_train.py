@@ -250,13 +250,14 @@ class Trainer:
         good = e.feasible if bool(e.feasible.any()) else torch.ones_like(e.feasible)
         obj = e.objectives[good]
         finite = torch.isfinite(obj).all(dim=1)
-        obj = obj[finite] if bool(finite.any()) else torch.zeros((1, self.k),
-                                                                 dtype=torch.float64)
+        dev = self.env.device
+        obj = obj[finite] if bool(finite.any()) else torch.zeros(
+            (1, self.k), dtype=torch.float64, device=dev)
         self.reference = obj.amin(dim=0)
-        spread = obj.std(dim=0) if obj.shape[0] > 1 else torch.zeros(self.k,
-                                                                     dtype=torch.float64)
+        spread = obj.std(dim=0) if obj.shape[0] > 1 else torch.zeros(
+            self.k, dtype=torch.float64, device=dev)
         fallback = torch.clamp(self.reference.abs(), min=1.0)
-        self.scale = torch.where(spread > 1e-12, spread, fallback).to(self.env.device)
+        self.scale = torch.where(spread > 1e-12, spread, fallback)
 
     def fit(self) -> None:
         s = self.settings
