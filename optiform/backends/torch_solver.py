@@ -284,12 +284,13 @@ class _Run:
 
     def _neighbours(self, x: torch.Tensor) -> torch.Tensor:
         columns = torch.nonzero(self.integer).flatten()
+        rows = torch.arange(len(columns), device=x.device)
         steps = []
         for d in (-1.0, 1.0):
             moved = x.expand(len(columns), -1).clone()
-            moved[torch.arange(len(columns)), columns] += d
-            ok = (moved[torch.arange(len(columns)), columns] >= self.lower[columns] - 1e-9) & (
-                moved[torch.arange(len(columns)), columns] <= self.upper[columns] + 1e-9)
+            moved[rows, columns] += d
+            ok = (moved[rows, columns] >= self.lower[columns] - 1e-9) & (
+                moved[rows, columns] <= self.upper[columns] + 1e-9)
             steps.append(moved[ok])
         moves = torch.cat(steps)
         if moves.shape[0] > REPAIR_NEIGHBOURS:
