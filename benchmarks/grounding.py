@@ -10,25 +10,9 @@ import sys
 import time
 
 import numpy as np
+from compare import TRANSPORT_OPT  # benchmarks/ is on the path when run as a script
 
 import optiform
-
-MODEL = """
-sets
-  I
-  J
-parameters
-  supply[I]
-  demand[J]
-  cost[I, J]
-variables
-  x[I, J] >= 0
-objective
-  minimize total: sum(i in I, j in J) cost[i, j] * x[i, j]
-constraints
-  out[i in I]: sum(j in J) x[i, j] <= supply[i]
-  into[j in J]: sum(i in I) x[i, j] >= demand[j]
-"""
 
 
 def data(n: int) -> dict[str, object]:
@@ -47,7 +31,7 @@ def data(n: int) -> dict[str, object]:
 def main(sizes: list[int]) -> None:
     print(f"{'n':>6} {'vars':>10} {'compile s':>10} {'solve s':>10} {'check s':>10}")
     for n in sizes:
-        model = optiform.loads(MODEL, data=data(n))
+        model = optiform.loads(TRANSPORT_OPT, data=data(n))
         t0 = time.perf_counter()
         problem = model.compile()
         compile_s = time.perf_counter() - t0

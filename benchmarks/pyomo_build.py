@@ -26,27 +26,11 @@ from typing import Any
 
 import numpy as np
 import pyomo.environ as pyo
+from compare import TRANSPORT_OPT  # benchmarks/ is on the path when run as a script
 from pyomo.common.gc_manager import PauseGC
 
 import optiform
 from optiform.backends.pyomo_model import build
-
-TRANSPORT = """
-sets
-  I
-  J
-parameters
-  supply[I]
-  demand[J]
-  cost[I, J]
-variables
-  x[I, J] >= 0
-objective
-  minimize total: sum(i in I, j in J) cost[i, j] * x[i, j]
-constraints
-  out[i in I]: sum(j in J) x[i, j] <= supply[i]
-  into[j in J]: sum(i in I) x[i, j] >= demand[j]
-"""
 
 CHAIN = """
 sets
@@ -143,7 +127,7 @@ def run(name: str, text: str, data: Callable[[int], dict[str, Any]],
 
 
 def main(sizes: list[int]) -> None:
-    run("transportation LP (n x n variables)", TRANSPORT, transport_data, hand_transport,
+    run("transportation LP (n x n variables)", TRANSPORT_OPT, transport_data, hand_transport,
         sizes)
     run("nonlinear chain (n variables)", CHAIN, chain_data, hand_chain,
         [s * s // 10 for s in sizes])
