@@ -136,8 +136,7 @@ def annealing(problem, seed: int, evaluations: int, hot: float = HOT,
     helper.warm_up()  # the same scale, and starting points: random masked samples
     chains = CHAINS
     g = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        current, _ = helper.rollout(helper.preferences(chains), uniform=True)
+    current = helper.rollout(helper.preferences(chains), uniform=True)
     w = helper.preferences(chains)
     e = env.evaluate(helper.x_of(current))
     score = helper.score(e, w)
@@ -168,8 +167,7 @@ def random_sampling(problem, seed: int, evaluations: int) -> tuple[Archive, floa
     t0 = time.perf_counter()
     while env.evaluations < evaluations:
         batch = min(1024, evaluations - env.evaluations)
-        with torch.no_grad():
-            choices, _ = helper.rollout(helper.preferences(batch), uniform=True)
+        choices = helper.rollout(helper.preferences(batch), uniform=True)
         helper.archive.add(choices, env.evaluate(helper.x_of(choices)))
     return helper.archive, time.perf_counter() - t0
 

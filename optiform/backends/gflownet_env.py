@@ -205,16 +205,19 @@ class Env:
         self.partner = torch.as_tensor(partner, device=dev)
         self.partner_weight = torch.as_tensor(weight, dtype=dtype, device=dev)
         self.value_square = torch.as_tensor(square, dtype=dtype, device=dev)
+        self.pairs = bool(len(val))  # without, the field does not depend on the state
 
     def field(self, s: State) -> torch.Tensor:
         """What giving variable `s.t` each of its values, rather than the middle of its
         range, adds to each column, the unassigned at their middles: (batch, k * values),
         scaled."""
         t = s.t
-        partners = self.partner[t]
-        assigned = (partners < t)[None, :]
-        x = torch.where(assigned, s.x[:, partners], self.mid[partners][None, :])
-        slope = self.obj_linear[t][None, :] + x @ self.partner_weight[t].T  # (batch, k)
+        slope = self.obj_linear[t][None, :].expand(s.x.shape[0], -1)  # (batch, k)
+        if self.pairs:
+            partners = self.partner[t]
+            assigned = (partners < t)[None, :]
+            x = torch.where(assigned, s.x[:, partners], self.mid[partners][None, :])
+            slope = slope + x @ self.partner_weight[t].T
         step = (self.values[t] - self.mid[t]) * self.in_domain[t]
         change = slope[:, :, None] * step[None, None, :] + (
             self.obj_diagonal[t][None, :, None] * self.value_square[t][None, None, :])

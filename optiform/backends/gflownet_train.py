@@ -188,35 +188,57 @@ class Trainer:
         return g.sample((batch,)).float()
 
     def rollout(self, w: torch.Tensor, forced: torch.Tensor | None = None,
-                explore: float = 0.0, uniform: bool = False) -> tuple[torch.Tensor,
-                                                                      torch.Tensor]:
-        """Choices (batch, n) and their summed log P_F (batch,): sampled for the first
-        rows, the rows of `forced` (replayed points) taken as given at the end."""
+                explore: float = 0.0, uniform: bool = False,
+                trace: list[tuple[torch.Tensor, torch.Tensor]] | None = None
+                ) -> torch.Tensor:
+        """Choices (batch, n): sampled for the first rows, the rows of `forced`
+        (replayed points) taken as given at the end. With `trace`, each step's features
+        and allowed values are appended to it, for `log_pf`."""
         env, batch = self.env, w.shape[0]
         free = batch - (forced.shape[0] if forced is not None else 0)
         s = env.start(batch)
-        log_pf = torch.zeros(batch, device=env.device)
         chosen = torch.zeros((batch, env.n), dtype=torch.long, device=env.device)
-        for t in range(env.n):
-            allowed, _ = env.mask(s)
-            if uniform:
-                choice = torch.multinomial(allowed.float(), 1, generator=self.generator)[:, 0]
-            else:
-                logits = self.policy.logits(env.features(s), w)
-                logp = torch.log_softmax(logits.masked_fill(~allowed, -1e9), dim=1)
-                with torch.no_grad():
-                    p = logp[:free].exp()
-                    if explore:
-                        u = allowed[:free].float() / allowed[:free].sum(dim=1, keepdim=True)
-                        p = (1 - explore) * p + explore * u
-                    choice = torch.multinomial(p, 1, generator=self.generator)[:, 0] \
-                        if free else p.new_zeros(0, dtype=torch.long)
-                if forced is not None:
-                    choice = torch.cat([choice, forced[:, t]])
-                log_pf = log_pf + logp.gather(1, choice[:, None])[:, 0]
-            chosen[:, t] = choice
-            s = env.step(s, choice)
-        return chosen, log_pf
+        with torch.no_grad():
+            for t in range(env.n):
+                allowed, _ = env.mask(s)
+                if uniform:
+                    choice = torch.multinomial(allowed.float(), 1,
+                                               generator=self.generator)[:, 0]
+                else:
+                    features = env.features(s)
+                    if trace is not None:
+                        trace.append((features, allowed))
+                    choice = self._draw(features[:free], allowed[:free], w[:free], explore)
+                    if forced is not None:
+                        choice = torch.cat([choice, forced[:, t]])
+                chosen[:, t] = choice
+                s = env.step(s, choice)
+        return chosen
+
+    def _draw(self, features: torch.Tensor, allowed: torch.Tensor, w: torch.Tensor,
+              explore: float) -> torch.Tensor:
+        """One value per row from the policy, `explore` of the mass spread uniformly
+        over the allowed values."""
+        if not features.shape[0]:
+            return torch.zeros(0, dtype=torch.long, device=self.env.device)
+        logits = self.policy.logits(features, w).masked_fill(~allowed, -1e9)
+        p = torch.softmax(logits, dim=1)
+        if explore:
+            p = (1 - explore) * p + explore * allowed.float() / allowed.sum(dim=1, keepdim=True)
+        return torch.multinomial(p, 1, generator=self.generator)[:, 0]
+
+    def log_pf(self, w: torch.Tensor, chosen: torch.Tensor,
+               trace: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
+        """Each trajectory's summed log P_F (batch,), from one pass of the network over
+        every step of every trajectory together: one large call instead of one per
+        variable, for the forward pass and, in training, for the backward one."""
+        batch, n = chosen.shape
+        features = torch.stack([f for f, _ in trace], dim=1).reshape(batch * n, -1)
+        allowed = torch.stack([a for _, a in trace], dim=1)
+        logits = self.policy.logits(features, w.repeat_interleave(n, dim=0))
+        logp = torch.log_softmax(logits.reshape(batch, n, -1).masked_fill(~allowed, -1e9),
+                                 dim=2)
+        return logp.gather(2, chosen[:, :, None])[:, :, 0].sum(dim=1)
 
     def x_of(self, choices: torch.Tensor) -> torch.Tensor:
         return torch.gather(self.env.values, 1, choices.T).T
@@ -243,8 +265,7 @@ class Trainer:
     def warm_up(self) -> None:
         """Random masked samples: the archive's first points and the objectives' scale."""
         w = self.preferences(WARM_UP)
-        with torch.no_grad():
-            choices, _ = self.rollout(w, uniform=True)
+        choices = self.rollout(w, uniform=True)
         e = self.env.evaluate(self.x_of(choices))
         self.archive.add(choices, e)
         good = e.feasible if bool(e.feasible.any()) else torch.ones_like(e.feasible)
@@ -283,7 +304,9 @@ class Trainer:
         replay = None if rows is None else torch.as_tensor(
             self.archive.choices[rows].astype(np.int64), device=env.device)
         w = self.preferences(s.batch + (len(rows) if rows is not None else 0))
-        choices, log_pf = self.rollout(w, forced=replay, explore=explore)
+        trace: list[tuple[torch.Tensor, torch.Tensor]] = []
+        choices = self.rollout(w, forced=replay, explore=explore, trace=trace)
+        log_pf = self.log_pf(w, choices, trace)
         fresh = choices[:s.batch]
         e = env.evaluate(self.x_of(fresh))
         self.archive.add(fresh, e)
@@ -410,8 +433,7 @@ class Trainer:
     def sample(self, count: int, w: torch.Tensor | None = None) -> None:
         """Fresh samples from the trained policy, into the archive."""
         w = self.preferences(count) if w is None else w
-        with torch.no_grad():
-            choices, _ = self.rollout(w)
+        choices = self.rollout(w)
         self.archive.add(choices, self.env.evaluate(self.x_of(choices)))
 
     def distinct_feasible(self) -> int:

@@ -187,12 +187,12 @@ def test_the_masks_never_cut_off_a_feasible_point() -> None:
     points, _ = _knapsack_values()
     forced = torch.as_tensor(points, dtype=torch.long)
     w = trainer.preferences(len(points))
+    trace: list = []
     with torch.no_grad():
-        _, log_pf = trainer.rollout(w, forced=forced)
+        log_pf = trainer.log_pf(w, trainer.rollout(w, forced=forced, trace=trace), trace)
     assert bool(torch.all(log_pf > -1e8)), "a feasible packing was masked"
     infeasible = torch.ones((1, 14), dtype=torch.long)  # everything: far too heavy
-    with torch.no_grad():
-        chosen, _ = trainer.rollout(trainer.preferences(64))
+    chosen = trainer.rollout(trainer.preferences(64))
     e = env.evaluate(trainer.x_of(chosen))
     assert bool(e.feasible.all()), "the masks let an overweight packing through"
     assert not bool(env.evaluate(trainer.x_of(infeasible)).feasible[0])
