@@ -373,7 +373,8 @@ def _print_result(result: Result, show_all: bool) -> None:
     if result.solution.has_point:
         for o in problem.objectives:
             if o.name not in result.objectives:
-                summary.add_row(escape(f"objective {o.name}"), "undefined at this point")
+                summary.add_row(escape(f"objective {o.name}"),
+                                "undefined or too large at this point")
     if result.report is not None:
         verdict = ("feasible (max violation "
                    f"{result.report.max_violation:.2g}, {result.report.rows_checked} rows)"

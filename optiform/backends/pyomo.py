@@ -209,10 +209,11 @@ class _Run:
         objective_values: dict[str, float] = {}
         duals = None
         if values is not None:
-            # An objective undefined at the point (`log(x)` where another put x = 0) is
-            # left out here; the checker evaluates every objective itself.
+            # An objective undefined at the point (`log(x)` where another put x = 0), or
+            # too large for a number there, is left out here; the checker evaluates
+            # every objective itself.
             objective_values = {name: float(v) for name, e in self.built.objectives.items()
-                                if (v := pyo.value(e, exception=False)) is not None}
+                                if (v := _value_at(pyo, e)) is not None}
             if want_duals:
                 duals = self._duals(stages[0])
         self.stats.update(seconds=time.perf_counter() - self.started, stages=len(stages),
@@ -345,3 +346,12 @@ _STATUS = {
     "maxEvaluations": TerminationStatus.ITERATION_LIMIT,
     "userInterrupt": TerminationStatus.INTERRUPTED,
 }
+
+
+def _value_at(pyo: Any, e: Any) -> float | None:
+    """An expression's value at the solver's point, or None where it has none: Pyomo
+    answers None for a domain error but lets `math`'s OverflowError through."""
+    try:
+        return pyo.value(e, exception=False)
+    except OverflowError:
+        return None

@@ -480,6 +480,19 @@ def test_an_objective_undefined_at_the_solution_of_another() -> None:
                "  maximize b: log(x)\n")
 
 
+
+def test_an_objective_too_large_for_a_number_at_the_solution() -> None:
+    # was: OverflowError: math range error, escaping from solve: backends/pyomo.py (go)
+    # evaluates every objective at the point with `pyo.value(e, exception=False)`, which
+    # answers None for a domain error but lets `math.exp`'s OverflowError through; here x
+    # is fixed at 710 and exp(710) is past the largest float. Found by
+    # test_generated_models as `x3 in [p1, 0 + p1]` with `p1 = abs(if ... else 710)`.
+    text = ("variables\n  x in [710, 710]\nobjective\n  minimize a: 0\n"
+            "  minimize b: exp(x)\n")
+    check_text(text)
+    result = optiform.loads(text).solve()
+    assert result.solution.has_point and "b" not in result.objectives
+
 def test_a_data_set_of_empty_members() -> None:
     # was: ValueError: shape mismatch: value array of shape (2,) could not be broadcast to
     # indexing result of shape (0,) (compiler/keys.py, KeyIndex.__init__, from
