@@ -264,18 +264,12 @@ class Env:
         return State(x, activity, rest_least, rest_most, t + 1)
 
     def features(self, s: State) -> torch.Tensor:
-        """What the policy sees: assigned values scaled to [0, 1], which are assigned,
-        which is next, how much room each linear row has left (squashed), and what
-        each value of the next variable would do to the objectives (`field`)."""
+        """What the policy sees of a step beyond the assignment itself (which the
+        policy sums up as it goes, `Policy.term`): the share of the variables
+        assigned, how much room each linear row has left (squashed), and what each
+        value of the next variable would do to the objectives (`field`)."""
         batch = s.x.shape[0]
-        dev = self.device
-        done = torch.zeros(self.n, device=dev)
-        done[:s.t] = 1.0
-        nxt = torch.zeros(self.n, device=dev)
-        if s.t < self.n:
-            nxt[s.t] = 1.0
-        scaled = ((s.x - self.lower) / self.span).float() * done
-        parts = [scaled, done.expand(batch, -1), nxt.expand(batch, -1)]
+        parts = [torch.full((batch, 1), s.t / max(1, self.n), device=self.device)]
         if self.features_rows:
             k = self.features_rows
             scale = self.row_scale[:k]
@@ -289,7 +283,7 @@ class Env:
 
     @property
     def n_features(self) -> int:
-        return 3 * self.n + 2 * self.features_rows + self.field_columns * self.n_values
+        return 1 + 2 * self.features_rows + self.field_columns * self.n_values
 
     # ---- scoring ---------------------------------------------------------------------------
     def evaluate(self, x: torch.Tensor) -> Evaluation:

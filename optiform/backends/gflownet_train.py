@@ -137,21 +137,48 @@ class Archive:
 
 
 class Policy(nn.Module):
-    """P_F(value | partial assignment, preference) and log Z(preference)."""
+    """P_F(value | partial assignment, preference) and log Z(preference).
 
-    def __init__(self, features: int, values: int, preferences: int, hidden: int) -> None:
+    An MLP whose first layer sees the assigned values (scaled to [0, 1]), which
+    variables are assigned, which one is next, and the step's own features (the
+    rows' room, the objective's field) with the preference. That layer is linear,
+    so its part for the assignment so far is a running sum with one term per
+    assigned variable (`term`): a step costs O(hidden) instead of O(n * hidden),
+    and a trajectory O(n) instead of O(n^2), which is what lets models of a
+    thousand variables train.
+    """
+
+    def __init__(self, n: int, features: int, values: int, preferences: int,
+                 hidden: int) -> None:
         super().__init__()
-        self.net = nn.Sequential(
-            nn.Linear(features + preferences, hidden), nn.GELU(),
-            nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, values))
+        # the first layer's weights, initialised as nn.Linear would one layer over them all
+        bound = 1.0 / math.sqrt(3 * n + features + preferences)
+        self.value_in = nn.Parameter(torch.empty(n, hidden).uniform_(-bound, bound))
+        self.assigned_in = nn.Parameter(torch.empty(n, hidden).uniform_(-bound, bound))
+        self.next_in = nn.Parameter(torch.empty(n, hidden).uniform_(-bound, bound))
+        self.step_in = nn.Linear(features + preferences, hidden)
+        nn.init.uniform_(self.step_in.weight, -bound, bound)
+        nn.init.uniform_(self.step_in.bias, -bound, bound)
+        self.head = nn.Sequential(nn.GELU(), nn.Linear(hidden, hidden), nn.GELU(),
+                                  nn.Linear(hidden, values))
         self.log_z = nn.Sequential(nn.Linear(max(preferences, 1), 32), nn.GELU(),
                                    nn.Linear(32, 1))
         self.preferences = preferences
 
-    def logits(self, features: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    def term(self, t: int, scaled: torch.Tensor) -> torch.Tensor:
+        """Variable t's share of the first layer once it holds `scaled` (batch,)."""
+        return scaled[:, None] * self.value_in[t] + self.assigned_in[t]
+
+    def logits(self, prefix: torch.Tensor, t: int | slice, features: torch.Tensor,
+               w: torch.Tensor) -> torch.Tensor:
+        """Logits per value of variable t (or of each step, over a slice), from the sum
+        of the assigned variables' terms (`prefix`) and the step's features."""
         if self.preferences:
-            features = torch.cat([features, w], dim=1)
-        return self.net(features)
+            features = torch.cat([features, w], dim=-1)
+        return self.head(prefix + self.next_in[t] + self.step_in(features))
+
+    def first_layer_parameters(self) -> list[nn.Parameter]:
+        return [p for name, p in self.named_parameters() if not name.startswith("log_z")]
 
     def log_partition(self, w: torch.Tensor) -> torch.Tensor:
         inputs = w if self.preferences else w.new_ones((w.shape[0], 1))
@@ -168,10 +195,12 @@ class Trainer:
         self.multi = self.k > 1
         torch.manual_seed(settings.seed)
         self.generator = torch.Generator(device=env.device).manual_seed(settings.seed)
-        self.policy = Policy(env.n_features, env.n_values, self.k if self.multi else 0,
+        self.policy = Policy(env.n, env.n_features, env.n_values,
+                             self.k if self.multi else 0,
                              settings.hidden).to(env.device)
         self.optimizer = torch.optim.Adam([
-            {"params": self.policy.net.parameters(), "lr": settings.learning_rate},
+            {"params": self.policy.first_layer_parameters(),
+             "lr": settings.learning_rate},
             {"params": self.policy.log_z.parameters(), "lr": settings.log_z_rate}])
         self.archive = Archive(env.n, self.k)
         self.reference = torch.zeros(self.k, dtype=torch.float64, device=env.device)
@@ -198,6 +227,7 @@ class Trainer:
         free = batch - (forced.shape[0] if forced is not None else 0)
         s = env.start(batch)
         chosen = torch.zeros((batch, env.n), dtype=torch.long, device=env.device)
+        prefix = torch.zeros((free, self.settings.hidden), device=env.device)
         with torch.no_grad():
             for t in range(env.n):
                 allowed, _ = env.mask(s)
@@ -208,21 +238,26 @@ class Trainer:
                     features = env.features(s)
                     if trace is not None:
                         trace.append((features, allowed))
-                    choice = self._draw(features[:free], allowed[:free], w[:free], explore)
+                    choice = self._draw(self.policy.logits(
+                        prefix, t, features[:free], w[:free]), allowed[:free], explore)
+                    prefix = prefix + self.policy.term(t, self._scaled(t, choice))
                     if forced is not None:
                         choice = torch.cat([choice, forced[:, t]])
                 chosen[:, t] = choice
                 s = env.step(s, choice)
         return chosen
 
-    def _draw(self, features: torch.Tensor, allowed: torch.Tensor, w: torch.Tensor,
+    def _scaled(self, t: int | slice, choice: torch.Tensor) -> torch.Tensor:
+        """Value numbers as the policy sees them: scaled to [0, 1] over the range."""
+        return (choice.float() / self.env.span[t].float())
+
+    def _draw(self, logits: torch.Tensor, allowed: torch.Tensor,
               explore: float) -> torch.Tensor:
         """One value per row from the policy, `explore` of the mass spread uniformly
         over the allowed values."""
-        if not features.shape[0]:
+        if not logits.shape[0]:
             return torch.zeros(0, dtype=torch.long, device=self.env.device)
-        logits = self.policy.logits(features, w).masked_fill(~allowed, -1e9)
-        p = torch.softmax(logits, dim=1)
+        p = torch.softmax(logits.masked_fill(~allowed, -1e9), dim=1)
         if explore:
             p = (1 - explore) * p + explore * allowed.float() / allowed.sum(dim=1, keepdim=True)
         return torch.multinomial(p, 1, generator=self.generator)[:, 0]
@@ -231,13 +266,18 @@ class Trainer:
                trace: list[tuple[torch.Tensor, torch.Tensor]]) -> torch.Tensor:
         """Each trajectory's summed log P_F (batch,), from one pass of the network over
         every step of every trajectory together: one large call instead of one per
-        variable, for the forward pass and, in training, for the backward one."""
-        batch, n = chosen.shape
-        features = torch.stack([f for f, _ in trace], dim=1).reshape(batch * n, -1)
+        variable, for the forward pass and, in training, for the backward one. Empties
+        `trace`, so that its steps are not held twice."""
+        n = chosen.shape[1]
+        features = torch.stack([f for f, _ in trace], dim=1)  # (batch, n, features)
         allowed = torch.stack([a for _, a in trace], dim=1)
-        logits = self.policy.logits(features, w.repeat_interleave(n, dim=0))
-        logp = torch.log_softmax(logits.reshape(batch, n, -1).masked_fill(~allowed, -1e9),
-                                 dim=2)
+        trace.clear()
+        scaled = self._scaled(slice(None), chosen)
+        terms = scaled[:, :, None] * self.policy.value_in + self.policy.assigned_in
+        prefix = torch.cumsum(terms, dim=1) - terms  # the variables before each step
+        logits = self.policy.logits(prefix, slice(None), features,
+                                    w[:, None, :].expand(-1, n, -1))
+        logp = torch.log_softmax(logits.masked_fill(~allowed, -1e9), dim=2)
         return logp.gather(2, chosen[:, :, None])[:, :, 0].sum(dim=1)
 
     def x_of(self, choices: torch.Tensor) -> torch.Tensor:
