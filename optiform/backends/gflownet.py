@@ -14,13 +14,13 @@ it (in `api.py`). `auto` never picks it. Imports torch only when it solves.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
+from optiform.backends.torch_backend import TorchBackend
 from optiform.compiler.ir import Problem
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
@@ -36,23 +36,17 @@ FINAL_SAMPLES = 512  # fresh samples drawn from the trained policy at the end
 EXPAND_SHARE = 0.2
 
 
-class GFlowNetBackend:
+class GFlowNetBackend(TorchBackend):
+    """Torch's availability and compile errors, with a sampler for the solve."""
+
     name = "gflownet"
     # "sampler": returns several points and proves nothing; `auto` never takes it.
     capabilities = frozenset({"linear", "quadratic", "nonconvex-quadratic", "nonlinear",
                               "integer", "integer-quadratic", "multi-objective", "gpu",
                               "heuristic", "sampler", "discrete-only"})
 
-    def is_available(self) -> bool:
-        return importlib.util.find_spec("torch") is not None
-
-    def solve(self, problem: Problem, options: SolveOptions) -> Solution:
-        from optiform.backends.torch_compile import CompileError
-
-        try:
-            return _solve(problem, options, self.name)
-        except CompileError as exc:
-            raise BackendError(f"gflownet: {exc}") from exc
+    def run(self, problem: Problem, options: SolveOptions) -> Solution:
+        return _solve(problem, options, self.name)
 
 
 def _columns(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:

@@ -27,9 +27,15 @@ class TorchBackend:
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
         from optiform.backends.torch_compile import CompileError
-        from optiform.backends.torch_solver import solve
 
         try:
-            return solve(problem, options, self.name)
-        except CompileError as exc:
-            raise BackendError(f"torch: {exc}") from exc
+            return self.run(problem, options)
+        except CompileError as exc:  # a function the compiled model cannot take
+            raise BackendError(f"{self.name}: {exc}") from exc
+
+    def run(self, problem: Problem, options: SolveOptions) -> Solution:
+        """The solve itself, on the model's torch compilation; the GFlowNet sampler,
+        which shares that compilation, has its own."""
+        from optiform.backends.torch_solver import solve
+
+        return solve(problem, options, self.name)
