@@ -293,7 +293,14 @@ class _Expressions:
                                 f"variable is past what a solver can take "
                                 f"(at most {_MAX_EXPONENT})", e.span,
                                 "rescale the model, or take the logarithm of both sides")
-            return _arith(e.op, left, right)
+            try:
+                return _arith(e.op, left, right)
+            except (OverflowError, ValueError) as exc:
+                # constants in a row, from a conditional's constant branch, met here
+                what = ("too large for a number" if isinstance(exc, OverflowError)
+                        else "outside its domain")
+                raise EvalError(f"`{e.op}` of constants in some row is {what}", e.span,
+                                "check the constant branch of the expression") from None
         if isinstance(e, A.Conditional):
             mask = self.ev.cond(e.cond, frame)
             out = np.empty(n, dtype=object)
@@ -395,7 +402,10 @@ def _arith(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     numbers_a, numbers_b = a.dtype != object, b.dtype != object
     left, right = a.tolist(), b.tolist()
     if not (numbers_a or _all_nodes(left)) or not (numbers_b or _all_nodes(right)):
-        return _ARITH[op](a, b)
+        out = _ARITH[op](a, b)  # some rows hold plain numbers: a conditional's constant
+        if op == "^" and complex in set(map(type, out.tolist())):
+            raise ValueError("a negative number to a fractional power")
+        return out
     if op == "^" and numbers_b:
         return _objects(list(map(PowExpression, zip(left, right, strict=True))))
     if op == "*" and (numbers_a or numbers_b):

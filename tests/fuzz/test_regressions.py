@@ -493,6 +493,7 @@ def test_an_objective_too_large_for_a_number_at_the_solution() -> None:
     result = optiform.loads(text).solve()
     assert result.solution.has_point and "b" not in result.objectives
 
+
 def test_a_data_set_of_empty_members() -> None:
     # was: ValueError: shape mismatch: value array of shape (2,) could not be broadcast to
     # indexing result of shape (0,) (compiler/keys.py, KeyIndex.__init__, from
@@ -504,6 +505,11 @@ def test_a_data_set_of_empty_members() -> None:
 @pytest.mark.parametrize(("call", "words"), [
     ("exp(if 1 > 0 then 445820 else x)", "`exp` of a constant in some row is too large"),
     ("log(if 1 > 0 then -3 else x)", "`log` of a constant in some row is outside its domain"),
+    # finding 39: (-667)^667 raised OverflowError from Python's float power, found by
+    # test_generated_models_long as `(if ... then x3 + x3 else -p2)^p2` with p2 = 667;
+    # and a negative constant to a fractional power made a complex number, silently
+    ("(if 1 > 0 then -667 else x)^667", "`^` of constants in some row is too large"),
+    ("(if 1 > 0 then -2 else x)^0.5", "`^` of constants in some row is outside its domain"),
 ])
 def test_a_function_of_a_constant_branch_past_what_a_number_holds(call: str,
                                                                   words: str) -> None:
