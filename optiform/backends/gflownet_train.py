@@ -75,7 +75,7 @@ class Archive:
     """
 
     def __init__(self, n: int, k: int) -> None:
-        self.seen: dict[bytes, int] = {}
+        self.seen: set[bytes] = set()
         self.size = 0
         self.choices = np.zeros((64, n), dtype=np.int16)
         self.objectives = np.zeros((64, k))
@@ -85,14 +85,10 @@ class Archive:
 
     def add(self, choices: torch.Tensor, e: Evaluation) -> None:
         c = choices.cpu().numpy().astype(np.int16)
-        new: list[int] = []
-        for i in range(len(c)):
-            key = c[i].tobytes()
-            if key not in self.seen:
-                self.seen[key] = self.size + len(new)
-                new.append(i)
-        if not new:
+        new = np.nonzero(self.unseen(c))[0]
+        if not len(new):
             return
+        self.seen.update(c[i].tobytes() for i in new)
         end = self.size + len(new)
         if end > len(self.choices):
             grow = max(end, 2 * len(self.choices))
@@ -108,11 +104,14 @@ class Archive:
         self.size = end
 
     def unseen(self, choices: np.ndarray) -> np.ndarray:
-        """Which rows of `choices` are new to the archive (and not repeated above)."""
-        keys = [row.tobytes() for row in choices.astype(np.int16)]
-        first = {key: i for i, key in reversed(list(enumerate(keys)))}
-        return np.array([key not in self.seen and first[key] == i
-                         for i, key in enumerate(keys)], dtype=bool)
+        """Which rows of `choices` are new to the archive, the first of repeats only."""
+        batch: set[bytes] = set()
+        new = np.zeros(len(choices), dtype=bool)
+        for i, row in enumerate(choices.astype(np.int16)):
+            key = row.tobytes()
+            new[i] = key not in self.seen and key not in batch
+            batch.add(key)
+        return new
 
     def feasible_rows(self) -> np.ndarray:
         """The archive's rows of feasible points, by the test of `Evaluation.feasible`."""
@@ -177,7 +176,8 @@ class Policy(nn.Module):
             features = torch.cat([features, w], dim=-1)
         return self.head(prefix + self.next_in[t] + self.step_in(features))
 
-    def first_layer_parameters(self) -> list[nn.Parameter]:
+    def network_parameters(self) -> list[nn.Parameter]:
+        """Everything but log Z's network, which learns at a rate of its own."""
         return [p for name, p in self.named_parameters() if not name.startswith("log_z")]
 
     def log_partition(self, w: torch.Tensor) -> torch.Tensor:
@@ -199,7 +199,7 @@ class Trainer:
                              self.k if self.multi else 0,
                              settings.hidden).to(env.device)
         self.optimizer = torch.optim.Adam([
-            {"params": self.policy.first_layer_parameters(),
+            {"params": self.policy.network_parameters(),
              "lr": settings.learning_rate},
             {"params": self.policy.log_z.parameters(), "lr": settings.log_z_rate}])
         self.archive = Archive(env.n, self.k)
@@ -249,7 +249,7 @@ class Trainer:
 
     def _scaled(self, t: int | slice, choice: torch.Tensor) -> torch.Tensor:
         """Value numbers as the policy sees them: scaled to [0, 1] over the range."""
-        return (choice.float() / self.env.span[t].float())
+        return choice.float() / self.env.span[t].float()
 
     def _draw(self, logits: torch.Tensor, allowed: torch.Tensor,
               explore: float) -> torch.Tensor:
@@ -406,6 +406,7 @@ class Trainer:
             return
         env, archive, n = self.env, self.archive, self.env.n
         per_round = max(1, 256 // max(1, 2 * n))
+        sizes = env.sizes.cpu().numpy()
         spent = 0
         while spent < evaluations:
             rows = archive.feasible_rows()
@@ -420,7 +421,6 @@ class Trainer:
             grid[:, 0, idx, idx] -= 1
             grid[:, 1, idx, idx] += 1
             moves = grid.reshape(-1, n)
-            sizes = env.sizes.cpu().numpy()
             moves = moves[((moves >= 0) & (moves < sizes[None, :])).all(axis=1)]
             moves = moves[archive.unseen(moves)][:evaluations - spent]
             if len(moves):
