@@ -28,6 +28,7 @@ from optiform.compiler.evaluate import EvalError, Evaluator, Scope
 from optiform.compiler.instantiate import split_comparison
 from optiform.compiler.ir import ConstraintBlock, Frame, Objective, Problem, Terms
 from optiform.compiler.keys import SYMBOL_BASE, Universe
+from optiform.diagnostics import Span
 from optiform.dsl import ast as A
 
 _TOL = 1e-9
@@ -296,11 +297,7 @@ class _Expressions:
             try:
                 return _arith(e.op, left, right)
             except (OverflowError, ValueError) as exc:
-                # constants in a row, from a conditional's constant branch, met here
-                what = ("too large for a number" if isinstance(exc, OverflowError)
-                        else "outside its domain")
-                raise EvalError(f"`{e.op}` of constants in some row is {what}", e.span,
-                                "check the constant branch of the expression") from None
+                raise _constant_error(f"`{e.op}` of constants", exc, e.span) from None
         if isinstance(e, A.Conditional):
             mask = self.ev.cond(e.cond, frame)
             out = np.empty(n, dtype=object)
@@ -323,11 +320,7 @@ class _Expressions:
             try:
                 return np.frompyfunc(self.unary[e.func], 1, 1)(arg)
             except (OverflowError, ValueError) as exc:
-                # a branch of a conditional that is a constant reaches Pyomo's math here
-                what = ("too large for a number" if isinstance(exc, OverflowError)
-                        else "outside its domain")
-                raise EvalError(f"`{e.func}` of a constant in some row is {what}", e.span,
-                                "check the constant branch of the expression") from None
+                raise _constant_error(f"`{e.func}` of a constant", exc, e.span) from None
         what = f"`{e.func}`" if isinstance(e, A.Call) else (
             f"`{e.op}`" if isinstance(e, A.Binary) else "this expression")
         span = getattr(e, "span", None)
@@ -387,6 +380,15 @@ def _fold(items: list[Any], pair: Callable[[Any, Any, Callable[[Any], Any]], Any
 _ARITH: dict[str, Callable[[Any, Any], Any]] = {
     "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "^": np.power,
 }
+
+
+def _constant_error(what: str, exc: Exception, span: Span | None) -> EvalError:
+    """A conditional's constant branch, in some row, met Python's math in a function or
+    an operator: too large (OverflowError) or outside the domain (ValueError)."""
+    problem = "too large for a number" if isinstance(exc, OverflowError) else \
+        "outside its domain"
+    return EvalError(f"{what} in some row is {problem}", span,
+                     "check the constant branch of the expression")
 
 
 def _arith(op: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
