@@ -427,6 +427,16 @@ def test_a_data_list_number_too_large_for_a_float(tmp_path: Path) -> None:
     assert "q" in exc.diagnostics[0].message
 
 
+def _in_a_subprocess(code: str, model: str, seconds: int) -> subprocess.CompletedProcess:
+    """`code` run by a fresh Python with the model text as its argument, for a failure
+    (a hang in compiled code, a crash) that would take pytest down with it."""
+    try:
+        return subprocess.run([sys.executable, "-c", code, model], capture_output=True,
+                              text=True, timeout=seconds, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"no answer within {seconds} s")
+
+
 def test_a_huge_power_in_a_nonlinear_model_is_answered_in_time() -> None:
     # was: a hang: `solve` with a 1 s time limit had not answered after 20 s. Pyomo's SCIP
     # interface (pyomo/contrib/solver/solvers/scip/base.py, _handle_pow: `x**y` with a
@@ -439,11 +449,7 @@ def test_a_huge_power_in_a_nonlinear_model_is_answered_in_time() -> None:
     code = ("import optiform, sys; m = optiform.loads(sys.argv[1])\n"
             "try:\n    print(m.solve(time_limit=1).status)\n"
             "except (optiform.DiagnosticError, optiform.BackendError) as e:\n    print(e)\n")
-    try:
-        done = subprocess.run([sys.executable, "-c", code, model], capture_output=True,
-                              text=True, timeout=20, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail("no answer within 20 s")
+    done = _in_a_subprocess(code, model, seconds=20)
     assert done.returncode == 0, done.stderr
 
 
@@ -549,10 +555,6 @@ def test_an_iis_search_that_crashes_highs_loses_only_the_iis() -> None:
              "  a: 100000 <= k + 1000000000 * y <= 100000.5\n  b: y >= 2\n")
     code = ("import optiform, sys\n"
             "print(optiform.loads(sys.argv[1]).solve(time_limit=1).status)\n")
-    try:
-        done = subprocess.run([sys.executable, "-c", code, model], capture_output=True,
-                              text=True, timeout=60, check=False)
-    except subprocess.TimeoutExpired:
-        pytest.fail("no answer within 60 s")
+    done = _in_a_subprocess(code, model, seconds=60)
     assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
     assert done.stdout.split() in (["infeasible"], ["optimal"]), done.stdout
