@@ -111,10 +111,7 @@ class Env:
         r, c, a = r[keep], c[keep], a[keep]
         order = np.lexsort((r, c))
         r, c, a = r[order], c[order], a[order]
-        counts = np.bincount(c, minlength=self.n)
-        width = max(1, int(counts.max()) if len(counts) else 1)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if self.n else np.zeros(0, int)
-        slot = np.arange(len(c)) - np.repeat(starts, counts)
+        slot, width = _slots(c, self.n)
         col_rows = np.full((self.n, width), m, dtype=np.int64)
         col_vals = np.zeros((self.n, width))
         col_rows[c, slot] = r
@@ -177,10 +174,7 @@ class Env:
         # per variable, its partners in every column: (n, width), padded with weight 0
         order = np.argsort(var * k + col, kind="stable")
         other, val = other[order], val[order]
-        counts = np.bincount(var[order], minlength=n) if n else np.zeros(0, np.int64)
-        width = max(1, int(counts.max()) if len(counts) else 1)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n else np.zeros(0, int)
-        slot = np.arange(len(other)) - np.repeat(starts, counts)
+        slot, width = _slots(var[order], n)
         partner = np.zeros((n, width), dtype=np.int64)
         weight = np.zeros((n, k, width))
         partner[var[order], slot] = other
@@ -318,6 +312,15 @@ class State:
     rest_least: torch.Tensor  # (m + 1,) the least the unassigned columns can add
     rest_most: torch.Tensor  # (m + 1,)
     t: int
+
+
+def _slots(owner: np.ndarray, n: int) -> tuple[np.ndarray, int]:
+    """Each entry's place among its owner's entries, for a table padded to `width` per
+    owner (0 to n - 1): `owner` must be sorted."""
+    counts = np.bincount(owner, minlength=n) if n else np.zeros(0, np.int64)
+    width = max(1, int(counts.max()) if len(counts) else 1)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if n else np.zeros(0, np.int64)
+    return np.arange(len(owner)) - np.repeat(starts, counts), width
 
 
 def _check_discrete(problem: Problem, lower: np.ndarray, upper: np.ndarray) -> None:
