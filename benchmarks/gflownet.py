@@ -10,6 +10,7 @@ feasible objective as a share of the optimum, the distinct feasible points
 within 1% and 5% of the optimum, evaluations and seconds.
 
     python benchmarks/gflownet.py [--seeds 3] [--out benchmarks/GFLOWNET.md]
+    python benchmarks/gflownet.py --scaling 300 1000 2000   # time and memory by size
 
 Run by hand; the numbers go in docs/GFLOWNET.md with the machine and date.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import resource
 import sys
 import time
 from pathlib import Path
@@ -187,8 +189,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--scaling", type=int, nargs="+", metavar="N",
+                        help="only time training on knapsacks of N items each")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.scaling:
+        scaling(sorted(args.scaling))
+        return
     results = []
     for label, model in models():
         problem = model.compile()
@@ -211,6 +218,21 @@ def main() -> None:
         args.out.write_text(text)
         args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
     sys.stdout.write(text)
+
+
+def scaling(sizes: list[int], iterations: int = 4) -> None:
+    """Seconds per training iteration on knapsacks of growing size, and the process's
+    peak memory so far (sizes ascending, so each line's peak is its own)."""
+    for n in sizes:
+        text, data = knapsack(n, 7)
+        problem = optiform.loads(text, data).compile()
+        env = Env(problem, [{problem.objectives[0].name: 1.0}], torch.device("cpu"))
+        trainer = Trainer(env, Settings(iterations=iterations))
+        t0 = time.perf_counter()
+        trainer.fit()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(f"{n:>6} variables: {(time.perf_counter() - t0) / iterations:.2f} s per "
+              f"iteration, peak memory {peak} MB", flush=True)
 
 
 def table(results: list[dict], seeds: int) -> str:
