@@ -393,6 +393,20 @@ class Trainer:
         w = self.preferences(len(c))
         self.improve(c, self.env.evaluate(self.x_of(c)), w, len(c))
 
+    def neighbours(self, points: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every one-variable move (-1, then +1) of each point: (points, 2n, n) value
+        numbers, and which of the flattened moves stay within the bounds."""
+        n = self.env.n
+        idx = torch.arange(n, device=points.device)
+        moves = []
+        for delta in (-1, 1):
+            moved = points[:, None, :].repeat(1, n, 1)
+            moved[:, idx, idx] += delta
+            moves.append(moved)
+        cand = torch.cat(moves, dim=1)
+        inside = ((cand >= 0) & (cand < self.env.sizes[None, None, :])).all(dim=2)
+        return cand, inside.reshape(-1)
+
     def expand(self, evaluations: int) -> None:
         """Best first, the unseen one-variable moves (+-1) of the best feasible points
         not yet expanded are scored into the archive, until `evaluations` are spent.
@@ -406,7 +420,6 @@ class Trainer:
             return
         env, archive, n = self.env, self.archive, self.env.n
         per_round = max(1, 256 // max(1, 2 * n))
-        sizes = env.sizes.cpu().numpy()
         spent = 0
         while spent < evaluations:
             rows = archive.feasible_rows()
@@ -415,13 +428,9 @@ class Trainer:
                 return
             best = rows[np.argsort(archive.objectives[rows, 0], kind="stable")[:per_round]]
             archive.expanded[best] = True
-            points = archive.choices[best].astype(np.int64)
-            grid = np.repeat(points, 2 * n, axis=0).reshape(len(best), 2, n, n)
-            idx = np.arange(n)
-            grid[:, 0, idx, idx] -= 1
-            grid[:, 1, idx, idx] += 1
-            moves = grid.reshape(-1, n)
-            moves = moves[((moves >= 0) & (moves < sizes[None, :])).all(axis=1)]
+            cand, inside = self.neighbours(torch.as_tensor(
+                archive.choices[best].astype(np.int64), device=env.device))
+            moves = cand.reshape(-1, n)[inside].cpu().numpy()
             moves = moves[archive.unseen(moves)][:evaluations - spent]
             if len(moves):
                 c = torch.as_tensor(moves, device=env.device)
@@ -442,14 +451,7 @@ class Trainer:
         n = env.n
         rows = torch.arange(count, device=env.device)
         for _ in range(n):
-            moves = []
-            for delta in (-1, 1):
-                moved = current[:, None, :].repeat(1, n, 1)
-                idx = torch.arange(n, device=env.device)
-                moved[:, idx, idx] += delta
-                moves.append(moved)
-            cand = torch.cat(moves, dim=1)  # (count, 2n, n)
-            inside = ((cand >= 0) & (cand < env.sizes[None, None, :])).all(dim=2).reshape(-1)
+            cand, inside = self.neighbours(current)
             moved_to = cand.reshape(-1, n)[inside]  # only moves within the bounds are scored
             ce = env.evaluate(self.x_of(moved_to))
             self.archive.add(moved_to, ce)  # every point scored is a point found
