@@ -238,7 +238,7 @@ def run_optiform(model: str, d: dict[str, Any]) -> dict[str, Any]:
 
     import optiform
     from optiform.backends import SolveOptions
-    from optiform.backends.highs import HighsBackend
+    from optiform.backends.highs.backend import HighsBackend
     from optiform.verify import verify
 
     t_parser = time.perf_counter()
@@ -462,7 +462,7 @@ def cli_child(model_path: str, data_path: str, milp: bool, out: str) -> None:
         Path(out).write_text(json.dumps(stamps), encoding="utf-8")
 
     atexit.register(report)
-    from optiform.backends.highs import HighsBackend
+    from optiform.backends.highs.backend import HighsBackend
 
     load, run = HighsBackend.load, HighsBackend._run
 

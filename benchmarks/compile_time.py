@@ -35,7 +35,7 @@ def main() -> None:
 
     import optiform
     from optiform.backends import SolveOptions
-    from optiform.backends.highs import HighsBackend
+    from optiform.backends.highs.backend import HighsBackend
     from optiform.compiler.instantiate import instantiate
 
     print("| case | nonzeros | compile | hand-off | total | target |")

@@ -4,7 +4,7 @@ For each model: the exact optimum (HiGHS; SCIP for the MIQP max-cut), then the G
 default settings, then simulated annealing and random feasible-leaning
 sampling given the same number of objective evaluations as the GFlowNet
 used. All three score points with the same compiled model and the same
-penalised, normalised score (`gflownet_env.Env`, `Trainer.score`), so the
+penalised, normalised score (`gflownet.env.Env`, `Trainer.score`), so the
 comparison is of the search, not the scoring. Reported per method: the best
 feasible objective as a share of the optimum, the distinct feasible points
 within 1% and 5% of the optimum, evaluations and seconds.
@@ -29,9 +29,9 @@ import numpy as np
 import torch
 
 import optiform
-from optiform.backends.gflownet import DEFAULT_ITERATIONS, EXPAND_SHARE, FINAL_SAMPLES
-from optiform.backends.gflownet_env import Env
-from optiform.backends.gflownet_train import Archive, Settings, Trainer
+from optiform.backends.gflownet.backend import DEFAULT_ITERATIONS, EXPAND_SHARE, FINAL_SAMPLES
+from optiform.backends.gflownet.env import Env
+from optiform.backends.gflownet.train import Archive, Settings, Trainer
 
 ROOT = Path(__file__).resolve().parent.parent
 HOT, COLD = 0.3, 0.01  # annealing temperatures, in spreads of random samples' objective

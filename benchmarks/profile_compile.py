@@ -35,8 +35,8 @@ WATCH = [
     ("  KeyIndex lookup", "compiler/keys.py", "lookup"),
     ("  positions by arithmetic", "compiler/evaluate.py", "shortcut"),
     ("  Evaluator.expand", "compiler/evaluate.py", "expand"),
-    ("hand-off: load", "backends/highs.py", "load"),
-    ("  _csr", "backends/highs.py", "_csr"),
+    ("hand-off: load", "backends/highs/backend.py", "load"),
+    ("  _csr", "backends/highs/backend.py", "_csr"),
     ("  HiGHS passModel", "~", "passModel"),
 ]
 
@@ -44,7 +44,7 @@ WATCH = [
 def run_once(model: str, size: tuple[int, int]) -> tuple[pstats.Stats, int, float]:
     import optiform
     from optiform.backends import SolveOptions
-    from optiform.backends.highs import HighsBackend
+    from optiform.backends.highs.backend import HighsBackend
 
     d = (compare.transport_data if model == "transport" else compare.facility_data)(*size)
     text, data = compare.optiform_text_and_data(model, d)
@@ -95,7 +95,7 @@ def tree(model: str, size: tuple[int, int]) -> None:
         return
     import optiform
     from optiform.backends import SolveOptions
-    from optiform.backends.highs import HighsBackend
+    from optiform.backends.highs.backend import HighsBackend
 
     d = (compare.transport_data if model == "transport" else compare.facility_data)(*size)
     text, data = compare.optiform_text_and_data(model, d)

@@ -5,7 +5,7 @@ transportation LP (`sum` over a row or a column per constraint) and a
 nonlinear chain (Rosenbrock's function under a ring of quadratic
 constraints). "hand" is the Pyomo a user would write: Sets, Params, a Var
 over the sets, Constraints from rules with Python sums. "optiform" is
-`load(...).compile()` (parse and ground) plus `pyomo_model.build` (the
+`load(...).compile()` (parse and ground) plus `pyomo.model.build` (the
 Pyomo model from the IR's arrays and, for nonlinear blocks, from the AST over
 each block's frame), reported apart; each time is the best of three. Both
 models are then written as .nl, a check that what was built is an ordinary,
@@ -30,7 +30,7 @@ from compare import TRANSPORT_OPT  # benchmarks/ is on the path when run as a sc
 from pyomo.common.gc_manager import PauseGC
 
 import optiform
-from optiform.backends.pyomo_model import build
+from optiform.backends.pyomo.model import build
 
 CHAIN = """
 sets

@@ -26,7 +26,7 @@ from pathlib import Path
 import optiform
 from optiform.api import solve
 from optiform.backends import REGISTRY, SolveOptions
-from optiform.backends.pyomo import PyomoBackend
+from optiform.backends.pyomo.backend import PyomoBackend
 from optiform.compiler.ir import Problem
 
 NLP = Path(__file__).resolve().parent.parent / "tests" / "backends" / "nlp"

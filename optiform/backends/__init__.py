@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from optiform.backends import solvers
 from optiform.backends.base import (
     CLASS_NEEDS,
     Backend,
@@ -19,11 +18,12 @@ from optiform.backends.base import (
     SolveOptions,
     can_solve,
 )
-from optiform.backends.gflownet import GFlowNetBackend
-from optiform.backends.highs import HighsBackend
-from optiform.backends.ipopt import IpoptBackend
-from optiform.backends.pyomo import PyomoBackend
-from optiform.backends.torch_backend import TorchBackend
+from optiform.backends.gflownet.backend import GFlowNetBackend
+from optiform.backends.highs.backend import HighsBackend
+from optiform.backends.pyomo import solvers
+from optiform.backends.pyomo.backend import PyomoBackend
+from optiform.backends.torch.backend import TorchBackend
+from optiform.backends.torch.ipopt import IpoptBackend
 from optiform.compiler.ir import Problem
 
 # Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort;

@@ -178,8 +178,8 @@ def test_the_masks_never_cut_off_a_feasible_point() -> None:
     # them, enumerated) must have a finite probability under the masked policy.
     import torch
 
-    from optiform.backends.gflownet_env import Env
-    from optiform.backends.gflownet_train import Settings, Trainer
+    from optiform.backends.gflownet.env import Env
+    from optiform.backends.gflownet.train import Settings, Trainer
 
     problem = optiform.load(EXAMPLES / "knapsack.opt").compile()
     env = Env(problem, [{"total_value": 1.0}], torch.device("cpu"))
@@ -218,7 +218,7 @@ def test_the_objective_field_is_what_each_value_would_do_to_the_objective() -> N
     # quadratic objective that is exact: compare with the compiled model's own values.
     import torch
 
-    from optiform.backends.gflownet_env import Env
+    from optiform.backends.gflownet.env import Env
 
     problem = optiform.loads("""model field
 sets

@@ -25,8 +25,8 @@ from optiform import BackendError, DiagnosticError
 from optiform.api import solve
 from optiform.backends import SolveOptions, choose, solvers
 from optiform.backends.base import CLASS_NEEDS
-from optiform.backends.pyomo import PyomoBackend
-from optiform.backends.pyomo_model import build
+from optiform.backends.pyomo.backend import PyomoBackend
+from optiform.backends.pyomo.model import build
 from optiform.cli import app
 from optiform.compiler.ir import ProblemClass
 from optiform.solution import Result, TerminationStatus

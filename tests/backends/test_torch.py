@@ -22,8 +22,8 @@ import optiform  # noqa: E402
 from optiform import BackendError  # noqa: E402
 from optiform.api import solve  # noqa: E402
 from optiform.backends import REGISTRY, SolveOptions, auto_note  # noqa: E402
-from optiform.backends.augmented_lagrangian import Rows  # noqa: E402
-from optiform.backends.torch_compile import compile_problem  # noqa: E402
+from optiform.backends.torch.augmented_lagrangian import Rows  # noqa: E402
+from optiform.backends.torch.compile import compile_problem  # noqa: E402
 from optiform.cli import app  # noqa: E402
 from optiform.compiler.evaluate import Evaluator, Scope  # noqa: E402
 from optiform.compiler.ir import Frame, Problem  # noqa: E402
@@ -303,7 +303,7 @@ def test_ipopt_reaches_the_known_optimum(name: str) -> None:
 
 
 def test_ipopt_derivatives_match_finite_differences() -> None:
-    from optiform.backends.ipopt_nlp import _Callbacks
+    from optiform.backends.torch.ipopt_nlp import _Callbacks
 
     problem = optiform.loads(FEATURES).compile()
     program = compile_problem(problem, torch.device("cpu"))

@@ -353,7 +353,7 @@ def test_a_set_operator_used_as_a_number() -> None:
 def test_a_bad_subscript_inside_a_nonlinear_function(objective: str) -> None:
     # was: optiform.compiler.evaluate.EvalError (`x[1]` is outside the index of `x`) and
     # ValueError: expected 2 index columns, got 1 (compiler/keys.py, KeyIndex.lookup)
-    # escaping from solve, raised in backends/pyomo_model.py (`of`): the Linearizer
+    # escaping from solve, raised in backends/pyomo/model.py (`of`): the Linearizer
     # marked `abs(...)` nonlinear without looking inside, so compile() accepted it;
     # found by test_generated_models
     _error("sets\n  S = {}\n  T = 1..3\nvariables\n  x[S]\n  y[T, T]\n"
@@ -390,7 +390,7 @@ def test_a_data_path_error_has_a_location(tmp_path: Path, name: str) -> None:
 
 @pytest.mark.parametrize("text", [
     # was: pyomo.common.errors.InvalidConstraintError: ... resolved to a trivial Boolean (False)
-    #   (backends/pyomo_model.py): a nonlinear ranged constraint whose lower bound is
+    #   (backends/pyomo/model.py): a nonlinear ranged constraint whose lower bound is
     #   above its upper bound; found by test_generated_models
     "variables\n  x\nconstraints\n  c: 0 <= exp(x) <= -1\n",
     # was: ZeroDivisionError (pyomo/core/expr/numeric_expr.py), building `exp(x) / 0`
@@ -477,7 +477,7 @@ def test_the_caret_shows_the_line_the_location_names(odd: str) -> None:
 
 
 def test_an_objective_undefined_at_the_solution_of_another() -> None:
-    # was: ValueError: math domain error, escaping from solve: backends/pyomo.py (go, line 212,
+    # was: ValueError: math domain error, escaping from solve: backends/pyomo/backend.py (go,
     # `objective_values = {name: float(pyo.value(e)) ...}`) evaluates every objective at
     # the point, and `log(x)` at x = 0 (where the first objective puts x) is undefined;
     # pyomo also logs "ERROR: evaluating object as numeric value: log(x)". Found by
@@ -488,7 +488,7 @@ def test_an_objective_undefined_at_the_solution_of_another() -> None:
 
 
 def test_an_objective_too_large_for_a_number_at_the_solution() -> None:
-    # was: OverflowError: math range error, escaping from solve: backends/pyomo.py (go)
+    # was: OverflowError: math range error, escaping from solve: backends/pyomo/backend.py (go)
     # evaluates every objective at the point with `pyo.value(e, exception=False)`, which
     # answers None for a domain error but lets `math.exp`'s OverflowError through; here x
     # is fixed at 710 and exp(710) is past the largest float. Found by
@@ -519,7 +519,7 @@ def test_a_data_set_of_empty_members() -> None:
 ])
 def test_a_function_of_a_constant_branch_past_what_a_number_holds(call: str,
                                                                   words: str) -> None:
-    # was: OverflowError: math range error from pyomo's exp (backends/pyomo_model.py, the
+    # was: OverflowError: math range error from pyomo's exp (backends/pyomo/model.py, the
     # unary call of `of`): the branch taken is a constant, and Pyomo applies math.exp to
     # it; found by test_generated_models_long (the long run of 19:43) as
     # `exp(if 627120 > -1000000.0 then 445820 else x3) * -max(889519, x3) <= 5`
@@ -547,7 +547,7 @@ def test_a_member_that_looks_like_digits_to_python(member: str) -> None:
 
 def test_an_iis_search_that_crashes_highs_loses_only_the_iis() -> None:
     # was: a segmentation fault that ended the whole process (and the long fuzz run):
-    # backends/highs.py, _conflict: `h.getIis()` with iis_strategy 2 (highspy 1.16.0), on a
+    # backends/highs/backend.py, _conflict: `h.getIis()` with iis_strategy 2 (highspy 1.16.0), on a
     # MIP that HiGHS calls infeasible (wrongly: k = 100000 - 2e9, y = 2 fits) while the IIS's
     # elastic problem is feasible; found by test_generated_models_long. The IIS now runs in a
     # forked child. A crash here would end pytest too, so the solve runs in a subprocess.

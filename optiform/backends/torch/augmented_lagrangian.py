@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from optiform.backends.minimizers import minimise
-from optiform.backends.torch_compile import Program
+from optiform.backends.torch.compile import Program
+from optiform.backends.torch.minimizers import minimise
 
 Fn = Callable[[torch.Tensor], torch.Tensor]
 

@@ -22,7 +22,7 @@ import torch
 from torch.func import jacrev
 
 from optiform.backends.base import SolveOptions
-from optiform.backends.torch_compile import Program, compile_problem
+from optiform.backends.torch.compile import Program, compile_problem
 from optiform.compiler.ir import Problem
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 

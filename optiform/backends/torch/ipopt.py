@@ -25,8 +25,8 @@ class IpoptBackend:
         return all(importlib.util.find_spec(m) is not None for m in ("cyipopt", "torch"))
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
-        from optiform.backends.ipopt_nlp import solve
-        from optiform.backends.torch_compile import CompileError
+        from optiform.backends.torch.compile import CompileError
+        from optiform.backends.torch.ipopt_nlp import solve
 
         if options.lexicographic or options.objective_bounds:
             raise BackendError("ipopt: lexicographic objectives and Pareto fronts are not "

@@ -1,7 +1,7 @@
 """The torch backend: smooth models, nonconvex ones included, by batched multi-start.
 
 A heuristic in the design's sense: it never reports OPTIMAL, and whether a
-point is feasible is the checker's word. The work is in `torch_solver.py`,
+point is feasible is the checker's word. The work is in `solver.py`,
 imported only when a solve starts, because importing torch takes seconds and
 every other command must stay quick.
 """
@@ -26,7 +26,7 @@ class TorchBackend:
         return importlib.util.find_spec("torch") is not None
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
-        from optiform.backends.torch_compile import CompileError
+        from optiform.backends.torch.compile import CompileError
 
         try:
             return self.run(problem, options)
@@ -36,6 +36,6 @@ class TorchBackend:
     def run(self, problem: Problem, options: SolveOptions) -> Solution:
         """The solve itself, on the model's torch compilation; the GFlowNet sampler,
         which shares that compilation, has its own."""
-        from optiform.backends.torch_solver import solve
+        from optiform.backends.torch.solver import solve
 
         return solve(problem, options, self.name)

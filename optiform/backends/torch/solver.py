@@ -1,6 +1,6 @@
 """The torch backend's solve: many starts as one batch, a checker that decides.
 
-The problem is compiled once (`torch_compile.py`); the starts, the first at
+The problem is compiled once (`backends/torch/compile.py`); the starts, the first at
 the model's `init` values and the rest spread over the variables' box by a
 scrambled Sobol sequence, advance together through the augmented Lagrangian
 (`augmented_lagrangian.py`). The best start is then handed to the
@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from optiform.backends.augmented_lagrangian import Budget, Rows, Search, violation
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
-from optiform.backends.minimizers import METHODS
 from optiform.backends.progress import ProgressLine
-from optiform.backends.torch_compile import Program, RowBlock, compile_problem
+from optiform.backends.torch.augmented_lagrangian import Budget, Rows, Search, violation
+from optiform.backends.torch.compile import Program, RowBlock, compile_problem
+from optiform.backends.torch.minimizers import METHODS
 from optiform.compiler.ir import Problem
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 from optiform.verify import FEASIBILITY_TOL, ViolationReport, verify

@@ -13,7 +13,7 @@ trajectory is finished without the mask and its reward pays for the
 violation.
 
 Objectives and constraint rows are evaluated by the torch compilation of the
-problem (`torch_compile.py`), batched over whole sets of assignments, in
+problem (`backends/torch/compile.py`), batched over whole sets of assignments, in
 the checker's form, so that a point counted feasible here is feasible for
 `optiform.verify`, which still has the last word. Imports torch.
 """
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from optiform.backends.base import BackendError
-from optiform.backends.torch_compile import Program, compile_problem
+from optiform.backends.torch.compile import Program, compile_problem
 from optiform.compiler.ir import Problem
 from optiform.verify import FEASIBILITY_TOL
 

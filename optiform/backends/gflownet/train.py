@@ -39,7 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from optiform.backends.gflownet_env import Env, Evaluation
+from optiform.backends.gflownet.env import Env, Evaluation
 from optiform.verify import FEASIBILITY_TOL
 
 WARM_UP = 256  # random feasible-leaning samples that fix the objectives' scale

@@ -1,6 +1,6 @@
 """Pyomo: every model optiform can express, to every solver Pyomo drives.
 
-The problem is built as a Pyomo ConcreteModel (`pyomo_model.build`) and
+The problem is built as a Pyomo ConcreteModel (`model.build`) and
 solved through Pyomo's SolverFactory with the solver the user named, or the
 best installed one for the problem's class (`solvers.best_for`). A local
 solver's optimum of a nonconvex model is reported as locally_solved, never
@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends import solvers as S
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
-from optiform.backends.pyomo_model import PyomoModel, UnsupportedExpression, build
+from optiform.backends.pyomo import solvers as S
+from optiform.backends.pyomo.model import PyomoModel, UnsupportedExpression, build
 from optiform.compiler.evaluate import EvalError
 from optiform.compiler.ir import Problem, ProblemClass
 from optiform.diagnostics import DiagnosticError

@@ -5,8 +5,8 @@ with probability proportional to a reward, so it gives a planner many good
 distinct plans (`--samples N`), the trade-off between several objectives
 (`--pareto K`), and answers for discrete models whose objectives no MILP
 solver accepts. It takes models whose variables are all binary or bounded
-integers (`gflownet_env.py` says which it refuses and why), trains by
-trajectory balance (`gflownet_train.py`), and returns the best distinct
+integers (`env.py` says which it refuses and why), trains by
+trajectory balance (`train.py`), and returns the best distinct
 points found, best first. A sampler proves nothing: the status is never
 optimal, and every point is checked by `optiform.verify` before a user sees
 it (in `api.py`). `auto` never picks it. Imports torch only when it solves.
@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
-from optiform.backends.torch_backend import TorchBackend
+from optiform.backends.torch.backend import TorchBackend
 from optiform.compiler.ir import Problem
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 if TYPE_CHECKING:  # torch loads only when a solve starts
-    from optiform.backends.gflownet_env import Env
+    from optiform.backends.gflownet.env import Env
 
 DEFAULT_ITERATIONS = 200
 DEFAULT_TEMPERATURE = 0.02
@@ -63,8 +63,8 @@ def _columns(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
 def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     import torch
 
-    from optiform.backends.gflownet_env import Env
-    from optiform.backends.gflownet_train import Settings, Trainer
+    from optiform.backends.gflownet.env import Env
+    from optiform.backends.gflownet.train import Settings, Trainer
     from optiform.backends.progress import ProgressLine
 
     started = time.monotonic()

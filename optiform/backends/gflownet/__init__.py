@@ -1,0 +1,1 @@
+"""The GFlowNet sampler of discrete models: environment, training, and the backend contract."""
