@@ -386,6 +386,8 @@ def _print_result(result: Result, show_all: bool) -> None:
     if result.comparison is not None:
         summary.add_row("compare", escape(_comparison_text(result.comparison)))
     out.print(summary)
+    if result.solution.conflict is not None:
+        out.print(result.solution.conflict.describe(), markup=False)
     if result.report is not None and not result.report.feasible:
         for v in result.report.violations[:20]:
             out.print("  " + v.describe(), markup=False)
@@ -493,7 +495,7 @@ def ask(
 
     text = sys.stdin.read() if question == "-" else question
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples,
-                   lambda a: err.print(a.summary(), markup=False))
+                   lambda a: err.print(_plain(a.summary()), markup=False))
     folder = RunFolder.create(runs_dir, text)
     err.print(f"run folder: {folder.path}", markup=False)
     try:
@@ -504,18 +506,34 @@ def ask(
     except FormalizationFailed as exc:
         if as_json:
             print(json.dumps(exc.to_dict(), indent=2))
-        err.print(str(exc), markup=False)
+        err.print(_plain(str(exc)), markup=False)
         raise typer.Exit(int(exc.exit_code)) from None
     if as_json:
         print(json.dumps(found.to_dict(), indent=2))
     else:
-        out.print(found.model_text, markup=False)
-        _print_result(found.result, False)
-        agreed = (f"; {found.agreeing} of {found.samples} samples agree"
-                  if found.samples > 1 else "")
-        out.print(f"verified after {found.repairs} repair(s){agreed}; run folder: "
-                  f"{found.run_dir}", markup=False)
+        _print_answer(found)
     raise typer.Exit(int(found.result.exit_code))
+
+
+def _print_answer(found: Any) -> None:
+    """The model, the verdict, then what `solve` shows, and the model's assumptions."""
+    out.print(_plain(found.model_text), markup=False)
+    agreed = (f"; {found.agreeing} of {found.samples} samples agree"
+              if found.samples > 1 else "")
+    verdict = ("infeasible as stated: the model was kept unchanged after its conflict was "
+               "shown" if found.infeasible else f"verified after {found.repairs} repair(s)")
+    out.print(f"{verdict}{agreed}; run folder: {found.run_dir}", markup=False)
+    _print_result(found.result, False)
+    if found.assumptions:
+        out.print("assumptions (not given by the question):", markup=False)
+        for text in found.assumptions:
+            out.print(f"  - {_plain(text)}", markup=False)
+
+
+def _plain(text: str) -> str:
+    """An LLM's text with its control characters shown, never sent to the terminal."""
+    return "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f")
+                   else ascii(c)[1:-1] for c in text)
 
 
 @app.command("eval")

@@ -15,6 +15,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from optiform.compiler.ir import Problem
+    from optiform.conflict import Conflict
     from optiform.verify import ViolationReport
 
 
@@ -59,6 +60,8 @@ class Solution:
     message: str = ""
     # further distinct points, best first (a sampler's --samples or front)
     alternatives: list[np.ndarray] = field(default_factory=list)
+    # an infeasible model: the rows that conflict (backends that can find them)
+    conflict: Conflict | None = None
 
     @property
     def has_point(self) -> bool:
@@ -166,6 +169,8 @@ class Result:
             out["samples"] = [self.point_dict(s) for s in self.samples]
         if self.comparison is not None:
             out["compare"] = self.comparison
+        if self.solution.conflict is not None:
+            out["conflict"] = self.solution.conflict.to_dict()
         return out
 
     @staticmethod

@@ -98,10 +98,11 @@ class ItemResult:
     run_dir: str
     seconds: float
     error: str | None = None
+    assumptions: int = 0  # `# assume:` lines and default-only parameters of the final model
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ItemResult:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})  # type: ignore[arg-type]
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,7 @@ class Summary:
     mean_repairs: float
     errors: int  # endpoint errors this time: not recorded, retried on resume
     output: Path
+    assumed: int = 0  # done, with an answer that rests on stated or default assumptions
 
     @property
     def accuracy(self) -> float:
@@ -198,7 +200,7 @@ def read_output(path: Path) -> dict[str, ItemResult]:
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
             result = ItemResult.from_dict(json.loads(line))
-        except (json.JSONDecodeError, TypeError):
+        except (json.JSONDecodeError, TypeError, AttributeError):
             continue
         done[result.id] = result
     return done
@@ -255,7 +257,8 @@ def summarise(dataset: Dataset, items: Iterable[Item], done: dict[str, ItemResul
     scored = [r for r in rows if r.id in scorable]
     return Summary(dataset.name, len(items), len(rows), len(scored),
                    sum(r.correct for r in scored), sum(r.executed for r in rows),
-                   sum(r.repairs for r in rows) / len(rows) if rows else 0.0, errors, output)
+                   sum(r.repairs for r in rows) / len(rows) if rows else 0.0, errors, output,
+                   sum(r.assumptions > 0 for r in rows))
 
 
 def _one(item: Item, agent: Agent, runs: Path, tolerance: float) -> ItemResult:
@@ -274,7 +277,7 @@ def _one(item: Item, agent: Agent, runs: Path, tolerance: float) -> ItemResult:
     return ItemResult(item.id, item.gold.to_json(), found.objective, found.status,
                       is_correct(item.gold, found.objective, found.status, tolerance), True,
                       found.repairs, len(found.attempts), str(folder.path),
-                      time.perf_counter() - started)
+                      time.perf_counter() - started, assumptions=len(found.assumptions))
 
 
 def _bounded(fn: Callable[[Item], ItemResult | None], items: list[Item],

@@ -2,8 +2,9 @@
 
 Each stage's failure becomes a `Feedback`: diagnostics rendered with line,
 caret and hint against the model's own text; the solver's status with what
-it means, the conflicting constraints or runaway variables quoted from the
-model; the checker's violations. A verified model that still looks wrong
+it means, the conflicting constraints (with their numbers, from the
+backend's `Conflict`) or runaway variables quoted from the model; the
+checker's violations. A verified model that still looks wrong
 (all zeros, a variable no constraint mentions, a parameter never used)
 yields the reasons for one self-review. The words come from
 `prompts/feedback.md`.
@@ -98,8 +99,13 @@ def from_result(result: Result, text: str) -> Feedback | None:
     status = result.status
     message = result.solution.message
     if status == "infeasible":
-        named = _mentioned(message, {c.name: c.decl.span for c in problem.constraints})
-        detail = _join(message, _quote(text, named))
+        rows = {c.name: c.decl.span for c in problem.constraints}
+        conflict = result.solution.conflict
+        if conflict is not None:
+            named = [rows[name] for name in dict.fromkeys(r.constraint for r in conflict.rows)]
+            detail = _join(conflict.describe(), "", _quote(text, named))
+        else:
+            detail = _join(message, _quote(text, _mentioned(message, rows)))
         return Feedback(Outcome.INFEASIBLE, _say("infeasible", detail))
     if status == "unbounded":
         named = _mentioned(message, {v.name: v.decl.span for v in problem.variables})

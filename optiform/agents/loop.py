@@ -7,6 +7,11 @@ that verifies but looks plainly wrong earns one self-review round. With
 the objective most verified drafts agree on (ties: fewer repairs). The
 reply is only ever parsed as optiform text: never executed, imported or
 used as a path. Everything is written to the run folder as it happens.
+
+An infeasible model comes back with its conflict; when the LLM replies with
+the same model again (the same syntax tree: only comments may differ), that
+is its judgement that the problem is infeasible as stated, and the run ends
+with that answer instead of more repairs.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 
 from optiform import api
 from optiform.agents import feedback
+from optiform.agents.assumptions import assumptions
 from optiform.agents.extract import ExtractionError, extract_model
 from optiform.agents.feedback import MODEL_FILE, Feedback, Outcome
 from optiform.agents.llm import LLM, Completion, LLMConfigError, Message
@@ -92,12 +98,22 @@ class FormalizationResult:
     repairs: int
     run_dir: Path
     samples: int
-    verified: int  # samples that reached a verified model
-    agreeing: int  # verified samples whose objective matches the answer
+    verified: int  # samples that reached an answer (a verified model, or infeasible as stated)
+    agreeing: int  # of those, the ones whose objective matches the answer
 
     @property
     def status(self) -> str:
         return self.result.status
+
+    @property
+    def infeasible(self) -> bool:
+        """The LLM held to an infeasible model: the problem is infeasible as stated."""
+        return self.result.status == "infeasible"
+
+    @property
+    def assumptions(self) -> list[str]:
+        """The `# assume:` comments and the parameters filled only by `default`."""
+        return assumptions(self.model_text, self.model.decl)
 
     @property
     def objective(self) -> float | None:
@@ -106,6 +122,7 @@ class FormalizationResult:
     def to_dict(self) -> dict[str, Any]:
         """`optiform solve --json`'s shape, plus the model and how the agent got it."""
         return {**self.result.to_dict(), "model_text": self.model_text,
+                "assumptions": self.assumptions,
                 "attempts": [a.to_dict() for a in self.attempts], "repairs": self.repairs,
                 "samples": {"drawn": self.samples, "verified": self.verified,
                             "agreeing": self.agreeing},
@@ -200,8 +217,9 @@ class Agent:
                                       agreeing)
         folder.write("model.opt", judged.model_text)
         folder.write_json("result.json", outcome.to_dict())
-        folder.event("verified", sample=chosen.sample, objective=outcome.objective,
-                     agreeing=agreeing, verified=len(found))
+        folder.event("infeasible" if outcome.infeasible else "verified",
+                     sample=chosen.sample, objective=outcome.objective, agreeing=agreeing,
+                     verified=len(found))
         return outcome
 
     def _samples(self, question: str, system: str, folder: RunFolder, k: int,
@@ -223,6 +241,7 @@ class Agent:
                     Message("user", template("draft").substitute(question=question))]
         kind, repairs, number = "draft", 0, 0
         reviewed: _Judged | None = None
+        previous: _Judged | None = None
         while True:
             number += 1
             stem = f"{prefix}{number:02d}-{kind}"
@@ -246,6 +265,9 @@ class Agent:
                 self.on_attempt(attempt)
             if judged.outcome is Outcome.VERIFIED and not review:
                 return _Answer(sample, judged, repairs)
+            if _held_infeasible(previous, judged):
+                return _Answer(sample, judged, repairs)
+            previous = judged
             if review:
                 reviewed = judged
                 kind = "review"
@@ -309,6 +331,13 @@ def _join(*parts: str) -> str:
     return ", ".join(p for p in parts if p)
 
 
+def _held_infeasible(previous: _Judged | None, judged: _Judged) -> bool:
+    """The same infeasible model twice running: the LLM's answer, not a slip."""
+    return (previous is not None and judged.outcome is Outcome.INFEASIBLE
+            and previous.outcome is Outcome.INFEASIBLE and judged.model is not None
+            and previous.model is not None and judged.model.decl == previous.model.decl)
+
+
 def _vote(answers: list[_Answer]) -> tuple[_Answer, int]:
     """The answer most verified samples agree on (ties: fewer repairs), with its votes."""
     groups: list[list[_Answer]] = []
@@ -321,7 +350,8 @@ def _vote(answers: list[_Answer]) -> tuple[_Answer, int]:
                 break
         else:
             groups.append([a])
-    best = max(groups, key=lambda g: (len(g), -min(a.repairs for a in g)))
+    best = max(groups, key=lambda g: (len(g), g[0].judged.outcome is Outcome.VERIFIED,
+                                      -min(a.repairs for a in g)))
     return min(best, key=lambda a: (a.repairs, a.sample)), len(best)
 
 

@@ -59,3 +59,44 @@ constraints
 
 def fenced(model: str, before: str = "Here is the model:", after: str = "") -> str:
     return f"{before}\n\n```optiform\n{model}```\n\n{after}".strip() + "\n"
+
+
+# The question's own numbers cannot hold: a crew of whole workers, each able to
+# lift 40 kg, must lift exactly 100 kg. The LP relaxation (2.5 workers) is
+# feasible, so only the elastic relaxation finds the conflict.
+CREW_QUESTION = ("A crew of movers, each of whom lifts exactly 40 kg, must lift a crate of "
+                 "exactly 100 kg together. At most 5 movers are available. How few movers "
+                 "can do it?")
+CREW = """\
+# assume: every mover lifts exactly 40 kg, no more and no less
+parameters
+  lift  = 40
+  crate = 100
+
+variables
+  movers integer in [0, 5]
+
+objective
+  minimize crew: movers
+
+constraints
+  exact: lift * movers == crate
+"""
+# Whole trucks, infeasible even with fractions: 3 trucks of 10 t cannot carry 50 t.
+TRUCKS = """\
+parameters
+  trucks = 3
+  load   = 10
+  cargo  = 50
+  fleet[1..4] default 1
+
+variables
+  used integer >= 0
+
+objective
+  minimize cost: used
+
+constraints
+  carry: load * used >= cargo
+  have:  used <= trucks
+"""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from replies import GOOD, INFEASIBLE, QUESTION, UNNAMED, fenced
+from replies import CREW, CREW_QUESTION, GOOD, INFEASIBLE, QUESTION, UNNAMED, fenced
 from scripted_server import Serve
 from typer.testing import CliRunner, Result
 
@@ -53,11 +54,12 @@ def test_ask_prints_model_solution_and_verdict(serve: Serve, tmp_path: Path) -> 
     assert QUESTION in server.requests[0]["messages"][1]["content"]
 
 
-@pytest.mark.parametrize(("reply", "code", "outcome"), [(UNNAMED, 1, "syntax"),
-                                                        (INFEASIBLE, 3, "infeasible")])
-def test_ask_that_never_verifies(serve: Serve, tmp_path: Path, reply: str, code: int,
+@pytest.mark.parametrize(("replies", "code", "outcome"), [
+    ([UNNAMED, UNNAMED], 1, "syntax"),
+    ([INFEASIBLE, INFEASIBLE.replace("30", "31")], 3, "infeasible")])  # changed, still wrong
+def test_ask_that_never_verifies(serve: Serve, tmp_path: Path, replies: list[str], code: int,
                                  outcome: str) -> None:
-    server = serve([fenced(reply)] * 2)
+    server = serve([fenced(r) for r in replies])
     result = ask(server.base_url, tmp_path, "--max-repairs", "1", "--json")
     assert result.exit_code == code, result.output
     payload = json.loads(result.stdout)
@@ -65,6 +67,29 @@ def test_ask_that_never_verifies(serve: Serve, tmp_path: Path, reply: str, code:
     assert [a["outcome"] for a in payload["attempts"]] == [outcome, outcome]
     assert "no verified model after 2 attempt(s)" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_ask_ends_infeasible_when_the_model_is_resubmitted_unchanged(serve: Serve,
+                                                                    tmp_path: Path) -> None:
+    server = serve([fenced(CREW)] * 4)
+    result = ask(server.base_url, tmp_path, "--json", question=CREW_QUESTION)
+    assert result.exit_code == 3, result.output
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "infeasible" and payload["objective"] is None
+    assert payload["conflict"]["method"] == "elastic"
+    assert [r["row"] for r in payload["conflict"]["rows"]] == ["exact"]
+    assert payload["conflict"]["rows"][0]["give"] == 20
+    assert payload["assumptions"] == ["every mover lifts exactly 40 kg, no more and no less"]
+    assert [a["outcome"] for a in payload["attempts"]] == ["infeasible", "infeasible"]
+    assert (Path(payload["run_dir"]) / "model.opt").read_text() == CREW
+
+    shown = ask(server.base_url, tmp_path, question=CREW_QUESTION)
+    assert shown.exit_code == 3, shown.output
+    assert "infeasible as stated: the model was kept unchanged" in shown.stdout
+    assert re.search(r"status\s+infeasible", shown.stdout)
+    assert "exact (line 13): == 100; it must move by 20" in shown.stdout
+    assert "assumptions (not given by the question):" in shown.stdout
+    assert "  - every mover lifts exactly 40 kg" in shown.stdout
 
 
 def test_ask_without_an_endpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,11 +12,14 @@ from pathlib import Path
 
 import pytest
 from replies import (
+    CREW,
+    CREW_QUESTION,
     FORGETFUL,
     GOOD,
     INFEASIBLE,
     MISSPELT,
     QUESTION,
+    TRUCKS,
     UNBOUNDED,
     UNNAMED,
     fenced,
@@ -24,6 +27,7 @@ from replies import (
 from scripted_server import Cut, ScriptedServer, Serve, Slow, Status, connect
 
 import optiform
+import optiform.agents.loop
 from optiform.agents.feedback import Outcome
 from optiform.agents.llm import LLM, EndpointUnreachable, LLMConfigError, LLMError
 
@@ -73,7 +77,9 @@ def test_infeasible_model_names_the_conflicting_constraints(serve: Serve, tmp_pa
 
     sent = last_user(server, 1)
     assert "The model is infeasible" in sent
-    assert "these constraints conflict" in sent and "labour" in sent and "enough_chairs" in sent
+    assert "irreducible conflict" in sent
+    assert "labour (line 16): <= 40" in sent
+    assert "enough_chairs (line 17): >= 30; its lower bound must be lowered by 10, to 20" in sent
     assert "  16 |   labour: 2 * chairs + 4 * tables <= hours" in sent
     assert "  17 |   enough_chairs: chairs >= 30" in sent
     assert found.attempts[0].outcome is Outcome.INFEASIBLE
@@ -261,3 +267,65 @@ def test_endpoint_settings_come_from_the_environment(serve: Serve, tmp_path: Pat
     found = optiform.formalize(QUESTION, runs_dir=tmp_path)
     assert found.objective == 60.0
     assert server.requests[0]["model"] == "env-model"
+
+
+# ---- infeasible as stated ------------------------------------------------------------
+
+@pytest.mark.parametrize(("model", "method", "named"), [
+    (TRUCKS, "iis", ["carry", "have"]),  # the LP relaxation is infeasible: its IIS
+    (CREW, "elastic", ["exact"]),  # the relaxation is feasible: the rows that must give
+], ids=["relaxation-infeasible", "relaxation-feasible"])
+def test_an_infeasible_milp_gets_its_conflict_in_seconds(serve: Serve, tmp_path: Path,
+                                                         model: str, method: str,
+                                                         named: list[str]) -> None:
+    server = serve([fenced(model), fenced(GOOD)])
+    found = optiform.formalize(QUESTION, connect(server), runs_dir=tmp_path)
+
+    first = found.attempts[0]
+    assert first.outcome is Outcome.INFEASIBLE
+    assert first.seconds < 5  # the reply's time; the solve and the search follow
+    events = [json.loads(line) for line in (found.run_dir / "events.jsonl").read_text()
+              .splitlines()]
+    requests = [e["time"] for e in events if e["event"] == "request"]
+    assert requests[1] - requests[0] < 5  # draft reply -> solve -> conflict -> feedback sent
+    sent = last_user(server, 1)
+    assert "may be infeasible as stated" in sent
+    for name in named:
+        line = next(n for n, text in enumerate(model.splitlines(), 1)
+                    if text.strip().startswith(f"{name}:"))
+        assert f"{name} (line {line}): " in sent
+        assert f"{line:>4} |   {name}:" in sent
+    if method == "elastic":
+        assert "conflict involves integrality" in sent
+        assert "exact (line 13): == 100; it must move by 20, to " in sent
+    else:
+        assert "irreducible conflict" in sent and "must be raised by 2, to 5" in sent
+
+
+def test_an_unchanged_infeasible_model_is_the_answer(serve: Serve, tmp_path: Path) -> None:
+    # the second reply differs only in a comment: the same model
+    server = serve([fenced(CREW), fenced("# the text asks for the impossible\n" + CREW)])
+    found = optiform.formalize(CREW_QUESTION, connect(server), runs_dir=tmp_path)
+
+    assert len(server.requests) == 2
+    assert found.status == "infeasible" and found.infeasible
+    assert found.result.exit_code == 3 and found.objective is None
+    assert [a.outcome for a in found.attempts] == [Outcome.INFEASIBLE, Outcome.INFEASIBLE]
+    assert found.result.solution.conflict is not None
+    assert found.to_dict()["conflict"]["rows"][0]["row"] == "exact"
+    assert found.assumptions == ["every mover lifts exactly 40 kg, no more and no less"]
+    events = [json.loads(line)["event"] for line in (found.run_dir / "events.jsonl")
+              .read_text().splitlines()]
+    assert events[-1] == "infeasible"
+
+
+def test_assumptions_are_stated_and_defaults_listed(serve: Serve, tmp_path: Path) -> None:
+    model = GOOD.replace("parameters\n", "parameters\n  # assume: a table needs no glue\n"
+                         "  spare[1..3] default 2   # assume : spares are free\n")
+    server = serve([fenced(model)])
+    found = optiform.formalize(QUESTION, connect(server), runs_dir=tmp_path,
+                               options=optiform.agents.loop.AgentOptions(self_review=False))
+    assert found.assumptions == [
+        "a table needs no glue", "spares are free",
+        "every entry of `spare[1..3]` is its default, 2 (the text gives no values)"]
+    assert found.to_dict()["assumptions"] == found.assumptions

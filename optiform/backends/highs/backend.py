@@ -6,8 +6,8 @@ objective goes to `passHessian` as its lower triangle. Everything is solved
 as a minimisation (a maximisation is negated and its values and duals
 turned back), so one code path serves both senses. Lexicographic objectives
 re-solve the same HiGHS instance with a row that holds each earlier
-objective near its optimum. The IIS of an infeasible model is computed in a
-forked child process (`forked.py`): HiGHS's IIS search can crash.
+objective near its optimum. The conflict of an infeasible model comes from
+`conflict.py`.
 """
 
 from __future__ import annotations
@@ -23,14 +23,11 @@ from typing import Any
 import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
-from optiform.backends.forked import CAN_FORK, ChildFailed, ChildTimeout, run_forked
+from optiform.backends.highs.conflict import find_conflict
 from optiform.compiler.ir import Objective, Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 _INF = 1e30  # HiGHS's infinity; numpy's inf is accepted too, but be explicit
-_IIS_FROM_LP = 2  # HiGHS's iis_strategy that finds an IIS of the LP (or its relaxation)
-# getIis ignores time_limit: its own limit, iis_time_limit, is infinite by default.
-_IIS_SECONDS = 10.0
 
 
 @dataclass
@@ -166,8 +163,10 @@ class HighsBackend:
                  "mip_gap": float(info.mip_gap) if problem.problem_class.integer else None,
                  "stages": len(stages)}
         message = ""
+        conflict = None
         if status is TerminationStatus.INFEASIBLE:
-            message = self._conflict(h, problem, options)
+            conflict = find_conflict(h, problem, options.time_limit)
+            message = conflict.summary() if conflict is not None else ""
         elif status is TerminationStatus.INTERRUPTED:
             message = ("interrupted: the best solution found so far" if has_point
                        else "interrupted before a solution was found")
@@ -175,7 +174,7 @@ class HighsBackend:
             message = self._ray(h, problem) or _improving_columns(problem, combined)
         return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
                         else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
-                        duals, reduced, stats, message)
+                        duals, reduced, stats, message, conflict=conflict)
 
     def write(self, problem: Problem, path: str | Path) -> None:
         """The model as .lp or .mps (HiGHS picks by extension), first objective, names kept."""
@@ -296,33 +295,6 @@ class HighsBackend:
         if not weights:
             return 1.0
         return 1.0 if problem.objective(next(iter(weights))).sense == "minimize" else -1.0
-
-    def _conflict(self, h: object, problem: Problem, options: SolveOptions) -> str:
-        """Names of the constraints in an irreducible infeasible subset, where HiGHS has one.
-
-        highspy 1.16's getIis crashes the process on some small MIPs, whichever strategy,
-        and loops on some LPs (finding 35), so it runs in a forked child: a crash or a
-        hang there only loses the IIS, a courtesy whose absence must not hide the status.
-        """
-        seconds = min(_IIS_SECONDS, options.time_limit or _IIS_SECONDS)
-
-        def iis_rows() -> list[int]:
-            h.setOptionValue("iis_strategy", _IIS_FROM_LP)  # type: ignore[attr-defined]
-            h.setOptionValue("iis_time_limit", seconds)  # type: ignore[attr-defined]
-            _, iis = h.getIis()  # type: ignore[attr-defined]
-            return [int(r) for r in iis.row_index_]
-
-        if not CAN_FORK:
-            return ""
-        try:
-            found = run_forked(iis_rows, seconds + 5.0)
-        except (ChildFailed, ChildTimeout):
-            return ""
-        names = [problem.row_name(r) for r in sorted(r for r in found if r < problem.n_rows)]
-        if not names:
-            return ""
-        more = f" and {len(names) - 20} more" if len(names) > 20 else ""
-        return "these constraints conflict: " + ", ".join(names[:20]) + more
 
     def _ray(self, h: object, problem: Problem) -> str:
         """The variables along which the objective improves without limit."""
