@@ -138,4 +138,5 @@ def system_prompt(question: str, pool: tuple[Example, ...], k: int) -> str:
     chosen = choose_examples(question, pool, k)
     shown = "\n\n".join(template("example").substitute(title=e.title, model=e.text)
                         for e in chosen) or "(none available)"
-    return template("system").substitute(grammar=grammar_summary(), examples=shown)
+    return template("system").substitute(grammar=grammar_summary(), examples=shown,
+                                         language=template("language").template)

@@ -41,7 +41,8 @@ def test_grammar_summary_follows_a_changed_grammar() -> None:
 
 def test_every_template_fills_without_leftovers() -> None:
     filled = {
-        "system": template("system").substitute(grammar="G", examples="E"),
+        "system": template("system").substitute(grammar="G", examples="E", language="L"),
+        "language": template("language").substitute(),
         "draft": template("draft").substitute(question="Q"),
         "repair": template("repair").substitute(feedback="F"),
         "review": template("review").substitute(reasons="R"),
