@@ -19,12 +19,20 @@ _COMMENT = re.compile(r'"[^"\n]*"|#(?P<body>[^\n]*)')
 _ASSUME = re.compile(r"^\s*assumes?\s*:\s*(?P<text>.*\S)", re.IGNORECASE)
 
 
+def comments(text: str) -> dict[int, str]:
+    """The comment on each line that has one (1-based), without its `#`."""
+    out: dict[int, str] = {}
+    for m in _COMMENT.finditer(text):
+        if m.group("body") is not None:
+            out[text.count("\n", 0, m.start()) + 1] = m.group("body")
+    return out
+
+
 def stated(text: str) -> list[str]:
     """The texts of the `# assume: ...` comments, in order, each once."""
     found = []
-    for m in _COMMENT.finditer(text):
-        body = m.group("body")
-        hit = _ASSUME.match(body) if body is not None else None
+    for body in comments(text).values():
+        hit = _ASSUME.match(body)
         if hit:
             found.append(hit.group("text"))
     return list(dict.fromkeys(found))

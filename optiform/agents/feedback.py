@@ -5,7 +5,8 @@ caret and hint against the model's own text; the solver's status with what
 it means, the conflicting constraints (with their numbers, from the
 backend's `Conflict`) or runaway variables quoted from the model; the
 checker's violations. A verified model that still looks wrong
-(all zeros, a variable no constraint mentions, a parameter never used)
+(all zeros, a variable no constraint mentions, a parameter that nothing
+uses and no comment explains)
 yields the reasons for one self-review. The words come from
 `prompts/feedback.md`.
 """
@@ -17,6 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from optiform.agents.assumptions import comments
 from optiform.agents.extract import ExtractionError
 from optiform.agents.prompt import feedback_texts
 from optiform.api import Model
@@ -141,10 +143,28 @@ def suspicions(model: Model, result: Result) -> list[str]:
     if loose and decl.constraints:
         reasons.append(_say("unconstrained_variable", _names_list(loose)))
     used = _used_names(decl)
-    unused = [p.name for p in decl.parameters if p.name not in used]
+    notes = comments(decl.source)
+    unused = [p.name for p in decl.parameters
+              if p.name not in used and not _explained(p, notes, decl.source)]
     if unused:
         reasons.append(_say("unused_parameter", _names_list(unused)))
     return reasons
+
+
+def _explained(p: A.ParamDecl, notes: dict[int, str], text: str) -> bool:
+    """A description, a comment on or just above its lines, or a comment naming it.
+
+    Numbers kept only to work data out by hand (the lengths behind a list of
+    cutting patterns) are explained this way, and need not be used.
+    """
+    if p.description or any(re.search(rf"\b{re.escape(p.name)}\b", n) for n in notes.values()):
+        return True
+    if p.span is None:
+        return False
+    first, last = p.span.line, p.span.end_line or p.span.line
+    lines = text.splitlines()
+    above = first >= 2 and lines[first - 2].lstrip().startswith("#")  # a comment line of its own
+    return above or any(n in notes for n in range(first, last + 1))
 
 
 def _with_truncation(text: str, truncated: bool) -> str:

@@ -263,6 +263,8 @@ class Agent:
             folder.event("attempt", **attempt.to_dict())
             if self.on_attempt is not None:
                 self.on_attempt(attempt)
+            if reviewed is not None and kind == "review" and _same_model(reviewed, judged):
+                return _Answer(sample, reviewed, repairs)  # kept as it was: the LLM's call
             if judged.outcome is Outcome.VERIFIED and not review:
                 return _Answer(sample, judged, repairs)
             if _held_infeasible(previous, judged):
@@ -334,8 +336,12 @@ def _join(*parts: str) -> str:
 def _held_infeasible(previous: _Judged | None, judged: _Judged) -> bool:
     """The same infeasible model twice running: the LLM's answer, not a slip."""
     return (previous is not None and judged.outcome is Outcome.INFEASIBLE
-            and previous.outcome is Outcome.INFEASIBLE and judged.model is not None
-            and previous.model is not None and judged.model.decl == previous.model.decl)
+            and previous.outcome is Outcome.INFEASIBLE and _same_model(previous, judged))
+
+
+def _same_model(a: _Judged, b: _Judged) -> bool:
+    """The same syntax tree (what `fmt` prints, comments aside)."""
+    return a.model is not None and b.model is not None and a.model.decl == b.model.decl
 
 
 def _vote(answers: list[_Answer]) -> tuple[_Answer, int]:

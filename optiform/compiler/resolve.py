@@ -132,6 +132,15 @@ class _Walker:
         n = e.name
         if n in bound:
             return
+        if ctx == "key" and (n in self.sets or (n in self.params
+                                                and self.params[n].index is not None)):
+            # `D = {A, B, C, D}`: a member spelled like a set (or an indexed parameter)
+            kind = self.kind_of(n)
+            decl = self.sets[n] if n in self.sets else self.params[n]
+            at = f" declared at line {decl.span.line}" if decl.span else ""
+            self.error(f"member `{n}` has the name of the {kind} `{n}`{at}", e.span,
+                       f'quote the member (`"{n}"`) or rename the {kind}')
+            return
         if n in self.sets or n in self.params:
             self.deps.add(n)
             if n in self.params and self.params[n].index is not None and ctx != "key":

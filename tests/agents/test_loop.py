@@ -329,3 +329,50 @@ def test_assumptions_are_stated_and_defaults_listed(serve: Serve, tmp_path: Path
         "a table needs no glue", "spares are free",
         "every entry of `spare[1..3]` is its default, 2 (the text gives no values)"]
     assert found.to_dict()["assumptions"] == found.assumptions
+
+
+# ---- the review ----------------------------------------------------------------------
+
+CUTTING = """\
+# rolls of 10 m cut into 3 m and 4 m pieces; the patterns were worked out by hand
+sets
+  PAT = 1..3
+parameters
+  roll  = 10            # the lengths behind the patterns below
+  len_a = 3
+  len_b = 4
+  ways  = 2
+  per_a[PAT] = [3, 2, 0]
+  per_b[PAT] = [0, 1, 2]
+  twice = 2 * ways
+variables
+  use[PAT] integer >= 0
+objective
+  minimize rolls: sum(p in PAT) use[p]
+constraints
+  need_a: sum(p in PAT) per_a[p] * use[p] >= 9
+  need_b: sum(p in PAT) per_b[p] * use[p] >= 4
+"""
+
+
+def test_review_spares_parameters_explained_or_used_by_others(serve: Serve,
+                                                              tmp_path: Path) -> None:
+    # a comment on its line or on the line above, or one naming it, explains a parameter
+    model = CUTTING.replace("  len_a = 3\n", "  len_a = 3             # the short piece\n")
+    server = serve([fenced(model), fenced(model)])
+    found = optiform.formalize(QUESTION, connect(server), runs_dir=tmp_path)
+
+    sent = last_user(server, 1)
+    # roll and len_a have comments, ways is used by twice; len_b and twice have neither
+    assert "never used, and no comment says why: `len_b`, `twice`." in sent
+    # the same model back: accepted as it is, no further round
+    assert len(server.requests) == 2
+    assert [a.kind for a in found.attempts] == ["draft", "review"]
+    assert found.model_text == model and found.objective == 5
+
+
+def test_an_unchanged_reply_to_a_review_is_accepted(serve: Serve, tmp_path: Path) -> None:
+    server = serve([fenced(FORGETFUL), fenced("# checked: as the text says\n" + FORGETFUL)])
+    found = optiform.formalize(QUESTION, connect(server), runs_dir=tmp_path)
+    assert len(server.requests) == 2 and found.model_text == FORGETFUL
+    assert found.repairs == 0

@@ -404,3 +404,16 @@ objective
     with pytest.raises(DiagnosticError) as info:
         resolve(model)
     assert sorted(at(d) for d in info.value.diagnostics) == [(6, 27), (6, 41)]
+
+
+def test_a_member_named_like_its_set_names_both() -> None:
+    # was: "`D` is defined in terms of itself"
+    d = only("sets\n  D = {A, B, C, D, E}\nvariables\n  x[D] >= 0\n")
+    assert d.message == "member `D` has the name of the set `D` declared at line 2"
+    assert at(d) == (2, 17) and d.hint is not None and '"D"' in d.hint
+    other = only("sets\n  I = 1..2\nparameters\n  c[I] = [1, 2]\nvariables\n  x[I]\n"
+                 "constraints\n  k: x[c] >= 0\n")
+    assert other.message.startswith("member `c` has the name of the parameter `c`")
+    quoted = optiform.loads('sets\n  D = {A, "D"}\nvariables\n  x[D] >= 0\nconstraints\n'
+                            '  one: x["D"] >= 1\n').solve()
+    assert quoted.status == "optimal" and quoted.values["x"][("D",)] == 1
