@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_THINK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
+_OPEN_THINK = re.compile(r"<think>", re.IGNORECASE)
+_CLOSE_THINK = re.compile(r"</think>", re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)[^\n]*\n"
                     r"(?P<body>.*?)(?:(?P<close>^[ \t]*(?P=fence)[ \t]*$)|\Z)",
                     re.DOTALL | re.MULTILINE)
@@ -42,7 +43,7 @@ class Extraction:
 
 def extract_model(reply: str) -> Extraction:
     """The model in a reply; raise ExtractionError when there is none."""
-    text = _THINK.sub("", reply)
+    text = _without_thinking(reply)
     if not text.strip():
         raise ExtractionError("empty")
     blocks = [(m.group("lang").lower(), m.group("body"), m.group("close") is not None)
@@ -61,6 +62,27 @@ def extract_model(reply: str) -> Extraction:
     else:
         detail = "a model starts with a section such as `variables` on a line of its own"
     raise ExtractionError("no_model", detail)
+
+
+def _without_thinking(reply: str) -> str:
+    """The reply less each `<think>...</think>` section, in one pass.
+
+    A regex `<think>.*?</think>` rescans the rest of the text from every
+    `<think>` that has no closing tag: quadratic on a reply full of them.
+    """
+    closes = [m.start() for m in _CLOSE_THINK.finditer(reply)]
+    out, at, c = [], 0, 0
+    for m in _OPEN_THINK.finditer(reply):
+        if m.start() < at:
+            continue  # inside a section already dropped
+        while c < len(closes) and closes[c] < m.end():
+            c += 1
+        if c == len(closes):
+            break  # no closing tag after it: the rest stays as it is
+        out.append(reply[at:m.start()])
+        at = closes[c] + len("</think>")
+    out.append(reply[at:])
+    return "".join(out)
 
 
 def _looks_like_model(body: str) -> bool:

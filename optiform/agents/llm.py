@@ -11,6 +11,7 @@ client's tracebacks. `openai` is imported only when a request is made, so
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import time
@@ -32,6 +33,14 @@ class LLMConfigError(LLMError):
 
 class EndpointUnreachable(LLMError):
     """Nothing answers at the base URL."""
+
+
+class MalformedReply(LLMError):
+    """A 200 whose body is not a chat completion; `body` is what came, kept for the run folder."""
+
+    def __init__(self, message: str, body: str) -> None:
+        super().__init__(message)
+        self.body = body
 
 
 @dataclass(frozen=True)
@@ -90,9 +99,13 @@ class LLM:
     """
 
     def __init__(self, client: Any, model: str, *, retries: int = 4, backoff: float = 1.0,
-                 max_backoff: float = 30.0, temperature: float | None = None) -> None:
+                 max_backoff: float = 30.0, temperature: float | None = None,
+                 timeout: float | None = None) -> None:
         self.client = client
         self.model = model
+        # the whole reply within this; the client's own timeout bounds each read only,
+        # which a server sending a byte at a time never trips
+        self.timeout = timeout if timeout is not None else _client_timeout(client)
         self.retries = retries
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -110,7 +123,7 @@ class LLM:
         client = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key,
                                timeout=timeout, max_retries=0)
         return cls(client, endpoint.model, retries=retries, backoff=backoff,
-                   temperature=temperature)
+                   temperature=temperature, timeout=timeout)
 
     @property
     def where(self) -> str:
@@ -129,7 +142,7 @@ class LLM:
         attempt = 0
         while True:
             try:
-                response = self.client.chat.completions.create(**kwargs)
+                text, finish = self._request(kwargs)
             except (openai.RateLimitError, openai.APITimeoutError,
                     openai.InternalServerError) as exc:
                 if attempt >= self.retries:
@@ -150,8 +163,30 @@ class LLM:
             except openai.APIStatusError as exc:
                 raise LLMError(f"{self.where} rejected the request ({exc.status_code}): "
                                f"{_detail(exc)}") from None
-            return Completion(_text(response), _finish_reason(response), attempt,
-                              time.perf_counter() - started)
+            return Completion(text, finish, attempt, time.perf_counter() - started)
+
+    def _request(self, kwargs: dict[str, Any]) -> tuple[str, str | None]:
+        """One request: the reply's text and finish reason, within the total deadline.
+
+        The body is read as it streams and parsed here, not by the client, so
+        that a body that is not a chat completion becomes `MalformedReply`
+        (with the body) instead of a traceback.
+        """
+        completions = self.client.chat.completions
+        streaming = getattr(completions, "with_streaming_response", None)
+        if streaming is None:  # a client of another make: its own parsing
+            response = completions.create(**kwargs)
+            return _text(response), _finish_reason(response)
+        import openai
+
+        deadline = time.monotonic() + self.timeout
+        chunks: list[bytes] = []
+        with streaming.create(**kwargs) as response:
+            for chunk in response.iter_bytes():
+                chunks.append(chunk)
+                if time.monotonic() > deadline:
+                    raise openai.APITimeoutError(request=response.http_request)
+        return parse_reply(b"".join(chunks).decode("utf-8", errors="replace"))
 
     def _delay(self, attempt: int, exc: Exception) -> float:
         """The server's Retry-After in seconds if it sent one, else exponential with jitter."""
@@ -172,6 +207,46 @@ class LLM:
                 f"kept failing ({getattr(exc, 'status_code', 'server error')})")
         return (f"{self.where} {what} after {self.retries} retries; wait and try again, "
                 "lower the concurrency, or raise --timeout")
+
+
+def parse_reply(body: str) -> tuple[str, str | None]:
+    """The text and finish reason of a chat completion's JSON body; MalformedReply if not one."""
+    def bad(why: str) -> MalformedReply:
+        return MalformedReply(f"the endpoint answered 200, but {why}; the body is kept in "
+                              "the run folder. Check that --base-url is an OpenAI-compatible "
+                              "/v1 endpoint", body)
+
+    try:
+        data = json.loads(body)
+    except RecursionError:
+        raise bad("its body nests too deeply to be a chat completion") from None
+    except ValueError as exc:
+        raise bad(f"its body is not JSON ({exc})") from None
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        raise bad("its body has no `choices` with a message")
+    message = choices[0].get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if content is not None and not isinstance(content, str):
+        raise bad(f"the message's content is {_kind(content)}, not text")
+    try:
+        (content or "").encode("utf-8")
+    except UnicodeEncodeError:
+        raise bad("the message's content is not valid Unicode (a lone surrogate)") from None
+    finish = choices[0].get("finish_reason")
+    return content or "", finish if isinstance(finish, str) else None
+
+
+def _kind(value: Any) -> str:
+    return {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+            dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _client_timeout(client: Any) -> float:
+    """The client's read timeout in seconds, or ours."""
+    timeout = getattr(client, "timeout", None)
+    value = getattr(timeout, "read", timeout)
+    return float(value) if isinstance(value, (int, float)) else DEFAULT_TIMEOUT
 
 
 def _text(response: Any) -> str:

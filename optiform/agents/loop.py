@@ -30,7 +30,7 @@ from optiform.agents import feedback
 from optiform.agents.assumptions import assumptions
 from optiform.agents.extract import ExtractionError, extract_model
 from optiform.agents.feedback import MODEL_FILE, Feedback, Outcome
-from optiform.agents.llm import LLM, Completion, LLMConfigError, Message
+from optiform.agents.llm import LLM, Completion, LLMConfigError, MalformedReply, Message
 from optiform.agents.prompt import default_examples_dir, load_pool, system_prompt, template
 from optiform.agents.transcript import RunFolder
 from optiform.backends import BackendError
@@ -247,7 +247,11 @@ class Agent:
             stem = f"{prefix}{number:02d}-{kind}"
             folder.write(f"{stem}-prompt.md", messages[-1].content)
             folder.event("request", sample=sample, attempt=number, kind=kind)
-            completion = self.llm.complete(messages)
+            try:
+                completion = self.llm.complete(messages)
+            except MalformedReply as exc:  # what came is kept, as every reply is
+                folder.write(f"{stem}-reply-body.txt", exc.body)
+                raise
             folder.write(f"{stem}-reply.md", completion.text)
             messages.append(Message("assistant", completion.text))
             judged = self._judge(completion, folder, stem)

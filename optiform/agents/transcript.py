@@ -51,7 +51,8 @@ class RunFolder:
     def write(self, name: str, text: str) -> Path:
         target = self.path / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        # whatever a reply holds, it is kept: odd code points are written escaped
+        target.write_text(text, encoding="utf-8", errors="backslashreplace")
         return target
 
     def write_json(self, name: str, data: Any) -> Path:

@@ -44,7 +44,24 @@ class Cut:
     reply: str
 
 
-Step = str | Status | Slow | Cut
+@dataclass(frozen=True)
+class Raw:
+    """A status-200 body sent as it is: not JSON, or JSON that is not a completion."""
+
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Drip:
+    """A reply sent `pieces` bytes-chunks apart by `every` seconds: each read is quick,
+    the whole is slow."""
+
+    reply: str
+    pieces: int
+    every: float
+
+
+Step = str | Status | Slow | Cut | Raw | Drip
 Script = Sequence[Step] | Callable[[dict[str, Any]], Step]
 
 
@@ -95,15 +112,39 @@ class ScriptedServer:
                     self._send(step.code, {"error": {"message": f"scripted {step.code}",
                                                      "type": "scripted"}}, headers)
                     return
+                if isinstance(step, Raw):
+                    self._send_bytes(200, step.body)
+                    return
+                if isinstance(step, Drip):
+                    self._drip(step)
+                    return
                 if isinstance(step, Slow):
                     time.sleep(step.seconds)
                     step = step.reply
                 text, finish = (step.reply, "length") if isinstance(step, Cut) else (step, "stop")
                 self._send(200, _completion(body.get("model", "scripted"), text, finish))
 
+            def _drip(self, step: Drip) -> None:
+                data = json.dumps(_completion("scripted", step.reply, "stop")).encode()
+                size = -(-len(data) // step.pieces)
+                try:
+                    self.send_response(200)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    for start in range(0, len(data), size):
+                        self.wfile.write(data[start:start + size])
+                        self.wfile.flush()
+                        time.sleep(step.every)
+                except (BrokenPipeError, ConnectionResetError):  # the client gave up
+                    pass
+
             def _send(self, code: int, payload: dict[str, Any],
                       headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload).encode()
+                self._send_bytes(code, json.dumps(payload).encode(), headers)
+
+            def _send_bytes(self, code: int, data: bytes,
+                            headers: dict[str, str] | None = None) -> None:
                 try:
                     self.send_response(code)
                     self.send_header("content-type", "application/json")
