@@ -113,14 +113,28 @@ class _Walker:
                 self.condition(e.filter, inner)
         elif isinstance(e, (A.SetLiteral, A.TupleExpr)):
             for item in e.items:
-                self.expr(item, bound, "key")
+                self.member(item, bound)
         elif isinstance(e, A.DictLiteral):
             for k, v in e.entries:
-                self.expr(k, bound, "key")
+                self.member(k, bound)
                 self.expr(v, bound, "num")
         elif isinstance(e, A.ListLiteral):
             for item in e.items:
                 self.expr(item, bound, "num")
+
+    def member(self, e: A.Expr, bound: frozenset[str]) -> None:
+        """A member written out in `{...}`; one spelled like a set is refused, naming both."""
+        n = e.name if isinstance(e, A.Name) else ""
+        if isinstance(e, A.Name) and n not in bound and (
+                n in self.sets or (n in self.params and self.params[n].index is not None)):
+            # `D = {A, B, C, D}` read the last D as the set: "defined in terms of itself"
+            kind = self.kind_of(n)
+            decl = self.sets[n] if n in self.sets else self.params[n]
+            at = f" declared at line {decl.span.line}" if decl.span else ""
+            self.error(f"member `{n}` has the name of the {kind} `{n}`{at}", e.span,
+                       f'quote the member (`"{n}"`) or rename the {kind}')
+        else:
+            self.expr(e, bound, "key")
 
     def condition(self, e: A.Expr, bound: frozenset[str]) -> None:
         saved, self.allow_vars = self.allow_vars, False
@@ -131,15 +145,6 @@ class _Walker:
     def name(self, e: A.Name, bound: frozenset[str], ctx: str) -> None:
         n = e.name
         if n in bound:
-            return
-        if ctx == "key" and (n in self.sets or (n in self.params
-                                                and self.params[n].index is not None)):
-            # `D = {A, B, C, D}`: a member spelled like a set (or an indexed parameter)
-            kind = self.kind_of(n)
-            decl = self.sets[n] if n in self.sets else self.params[n]
-            at = f" declared at line {decl.span.line}" if decl.span else ""
-            self.error(f"member `{n}` has the name of the {kind} `{n}`{at}", e.span,
-                       f'quote the member (`"{n}"`) or rename the {kind}')
             return
         if n in self.sets or n in self.params:
             self.deps.add(n)

@@ -105,3 +105,19 @@ def test_ask_with_the_endpoint_down(tmp_path: Path) -> None:
     result = ask("http://127.0.0.1:9/v1", tmp_path, "--timeout", "2")
     assert result.exit_code == 5
     assert "cannot reach" in result.stderr and "Traceback" not in result.output
+
+
+def test_ask_shows_the_verdict_then_what_solve_shows_and_the_assumptions(
+        serve: Serve, tmp_path: Path) -> None:
+    model = "# assume: a chair and a table sell at the same price all year\n" + GOOD
+    server = serve([fenced(model)])
+    result = ask(server.base_url, tmp_path)
+    assert result.exit_code == 0, result.output
+    shown = result.stdout
+    verdict = shown.index("verified after 0 repair(s)")
+    table = shown.index("solution")
+    assert shown.index("maximize profit") < verdict < shown.index("objective profit") < table
+    assert re.search(r"│ chairs\s+│\s+│\s+20 │", shown)  # the nonzero values, as solve shows
+    assert "│ tables" not in shown and "(1 zero or further values not shown" in shown
+    assert shown.index("assumptions (not given by the question):") > table
+    assert "  - a chair and a table sell at the same price all year" in shown

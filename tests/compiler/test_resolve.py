@@ -411,8 +411,8 @@ def test_a_member_named_like_its_set_names_both() -> None:
     d = only("sets\n  D = {A, B, C, D, E}\nvariables\n  x[D] >= 0\n")
     assert d.message == "member `D` has the name of the set `D` declared at line 2"
     assert at(d) == (2, 17) and d.hint is not None and '"D"' in d.hint
-    other = only("sets\n  I = 1..2\nparameters\n  c[I] = [1, 2]\nvariables\n  x[I]\n"
-                 "constraints\n  k: x[c] >= 0\n")
+    other = only("sets\n  I = 1..2\nparameters\n  c[I] = [1, 2]\n  d[I] = {1: 1, c: 2}\n"
+                 "variables\n  x[I]\n")
     assert other.message.startswith("member `c` has the name of the parameter `c`")
     quoted = optiform.loads('sets\n  D = {A, "D"}\nvariables\n  x[D] >= 0\nconstraints\n'
                             '  one: x["D"] >= 1\n').solve()
