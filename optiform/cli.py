@@ -32,7 +32,7 @@ from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matpl
 from optiform.solution import ExitCode, Result
 
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
-    from optiform.agents.loop import Agent
+    from optiform.agents.loop import Agent, FormalizationResult
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization models in five elements: compile, solve, check.")
@@ -515,7 +515,7 @@ def ask(
     raise typer.Exit(int(found.result.exit_code))
 
 
-def _print_answer(found: Any) -> None:
+def _print_answer(found: FormalizationResult) -> None:
     """The model, the verdict, then what `solve` shows, and the model's assumptions."""
     out.print(_plain(found.model_text), markup=False)
     agreed = (f"; {found.agreeing} of {found.samples} samples agree"
