@@ -65,7 +65,7 @@ class ConflictBound:
 class Conflict:
     """The rows (and bounds) that cannot hold together, found by `method`."""
 
-    method: str  # iis | elastic
+    method: str  # iis | elastic | bounds (an integer variable's empty range)
     rows: tuple[ConflictRow, ...]
     bounds: tuple[ConflictBound, ...] = ()
     proven: bool = True  # elastic: the least total change was proven (no time limit hit)
@@ -79,6 +79,9 @@ class Conflict:
         names = [r.label for r in self.rows[:MAX_LISTED]]
         more = len(self.rows) - len(names)
         tail = f" and {more} more" if more > 0 else ""
+        if self.method == "bounds":
+            return ("no whole number lies within the bounds of: "
+                    + ", ".join(b.label for b in self.bounds[:MAX_LISTED]))
         if self.method == "iis":
             return "these constraints conflict: " + ", ".join(names) + tail
         return ("these constraints must give for any solution to exist: "
@@ -86,6 +89,10 @@ class Conflict:
 
     def describe(self) -> str:
         """Every row with its line and numbers, and how the conflict was found."""
+        if self.method == "bounds":
+            shown = ", ".join(b.describe() for b in self.bounds[:MAX_LISTED])
+            return ("These integer variables have bounds with no whole number between them, "
+                    f"whatever the constraints: {shown}")
         if self.method == "iis":
             head = ("These constraints cannot all hold, even with fractional values "
                     "allowed; together they are an irreducible conflict (drop any one and "

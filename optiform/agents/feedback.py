@@ -105,6 +105,10 @@ def from_result(result: Result, text: str) -> Feedback | None:
         conflict = result.solution.conflict
         if conflict is not None:
             named = [rows[name] for name in dict.fromkeys(r.constraint for r in conflict.rows)]
+            if conflict.method == "bounds":
+                variables = {v.name: v.decl.span for v in problem.variables}
+                named += [variables[name] for name in dict.fromkeys(
+                    b.label.split("[")[0] for b in conflict.bounds) if name in variables]
             detail = _join(conflict.describe(), "", _quote(text, named))
         else:
             detail = _join(message, _quote(text, _mentioned(message, rows)))

@@ -72,3 +72,15 @@ def test_solve_prints_the_conflict_and_json_carries_it(tmp_path: Path) -> None:
     assert payload["conflict"]["method"] == "elastic"
     assert [row["row"] for row in payload["conflict"]["rows"]] == ["odd[1]", "odd[2]", "odd[3]"]
     assert payload["conflict"]["rows"][0]["line"] == 8
+
+
+def test_an_integer_range_with_no_whole_number_is_named() -> None:
+    r = optiform.loads("sets\n  I = 1..3\nparameters\n  lo[I] = [0, 1.2, 2]\n"
+                       "variables\n  k[i in I] integer in [lo[i], lo[i] + 0.6]\n"
+                       "constraints\n  c: sum(i in I) k[i] >= 0\n").solve()
+    assert r.status == "infeasible"
+    c = r.solution.conflict
+    assert c is not None and c.method == "bounds" and not c.rows
+    assert [b.label for b in c.bounds] == ["k[2]"]
+    assert "k[2] in [1.2, 1.8]" in c.describe()
+    assert r.solution.message == "no whole number lies within the bounds of: k[2]"

@@ -39,6 +39,9 @@ def find_conflict(h: Any, problem: Problem, time_limit: float | None) -> Conflic
     """The conflict behind HiGHS's infeasible verdict on `h`, or None if none is found."""
     import highspy
 
+    empty = _empty_integer_ranges(problem)
+    if empty:
+        return Conflict("bounds", (), empty)
     seconds = min(SECONDS, time_limit or SECONDS)
     n_rows = problem.n_rows
     found = None
@@ -53,6 +56,18 @@ def find_conflict(h: Any, problem: Problem, time_limit: float | None) -> Conflic
         # threads that only the parent has.
         found = _elastic_all(h.getLp(), n_rows, seconds)
     return _conflict(problem, h.getLp(), found) if found else None
+
+
+def _empty_integer_ranges(problem: Problem) -> tuple[ConflictBound, ...]:
+    """Integer variables whose bounds hold no whole number (`k integer in [0.2, 0.8]`)."""
+    out: list[ConflictBound] = []
+    for v in problem.variables:
+        if v.domain == "continuous":
+            continue
+        empty = np.ceil(v.lower - 1e-9) > np.floor(v.upper + 1e-9)
+        out.extend(ConflictBound(problem.column_name(v.offset + int(j)), float(v.lower[j]),
+                                 float(v.upper[j])) for j in np.nonzero(empty)[0])
+    return tuple(out)
 
 
 def _elastic_all(lp: Any, n_rows: int, seconds: float) -> dict[str, Any] | None:
