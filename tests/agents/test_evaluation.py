@@ -156,6 +156,7 @@ def test_eval_scores_and_resumes(serve: Serve, subset: Path, tmp_path: Path) -> 
     assert (summary.problems, summary.done, summary.correct, summary.executed) == (4, 4, 3, 4)
     assert summary.accuracy == 0.75 and summary.execution_rate == 1.0
     assert summary.mean_repairs == 0.5
+    assert summary.assumed == 0 and all(r.assumptions == 0 for r in rows.values())
     for row in rows.values():
         assert Path(row.run_dir).is_dir() and (Path(row.run_dir) / "question.txt").exists()
 
