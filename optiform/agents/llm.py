@@ -254,7 +254,11 @@ def _text(response: Any) -> str:
     if not choices:
         return ""
     message = getattr(choices[0], "message", None)
-    return (getattr(message, "content", None) or "") if message is not None else ""
+    content = getattr(message, "content", None) if message is not None else None
+    if content is not None and not isinstance(content, str):
+        raise MalformedReply(f"the endpoint's reply has content that is {_kind(content)}, "
+                             "not text", repr(response))
+    return content or ""
 
 
 def _finish_reason(response: Any) -> str | None:

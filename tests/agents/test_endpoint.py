@@ -99,3 +99,17 @@ def test_malformed_reply_carries_the_body() -> None:
     with pytest.raises(MalformedReply) as caught:
         parse_reply('{"choices": []}')
     assert caught.value.body == '{"choices": []}'
+
+
+def test_a_client_of_another_make_with_odd_content_is_a_clear_error(tmp_path: Path) -> None:
+    class Completions:  # the `chat.completions.create` shape only, as LLM's docstring allows
+        def create(self, **kwargs: object) -> object:
+            message = type("M", (), {"content": ["not", "text"]})()
+            choice = type("C", (), {"message": message, "finish_reason": "stop"})()
+            return type("R", (), {"choices": [choice]})()
+
+    client = type("Client", (), {"chat": type("Chat", (), {"completions": Completions()})()})()
+    with pytest.raises(MalformedReply, match="content that is a list, not text"):
+        optiform.formalize(QUESTION, optiform.LLM(client, "m"), runs_dir=tmp_path)
+    (run,) = tmp_path.iterdir()
+    assert (run / "01-draft-reply-body.txt").exists()
