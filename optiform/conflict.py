@@ -69,6 +69,7 @@ class Conflict:
     rows: tuple[ConflictRow, ...]
     bounds: tuple[ConflictBound, ...] = ()
     proven: bool = True  # elastic: the least total change was proven (no time limit hit)
+    relaxation_feasible: bool = False  # known to hold with fractional values
 
     @property
     def total(self) -> float:
@@ -99,10 +100,11 @@ class Conflict:
                     "the rest can hold):")
         else:
             least = "the least" if self.proven else "a small (not proven least)"
-            head = ("The constraints can hold together when variables may take fractional "
-                    "values, so the conflict involves integrality. Letting every row give "
-                    f"at a price, {least} total change that makes the model feasible "
-                    f"({self.total:.6g}) moves these rows:")
+            why = ("The constraints can hold together when variables may take fractional "
+                   "values, so the conflict involves integrality. "
+                   if self.relaxation_feasible else "")
+            head = (f"{why}Letting every row give at a price, {least} total change that "
+                    f"makes the model feasible ({self.total:.6g}) moves these rows:")
         lines = [head, *(f"  {r.describe()}" for r in self.rows[:MAX_LISTED])]
         if len(self.rows) > MAX_LISTED:
             lines.append(f"  ... and {len(self.rows) - MAX_LISTED} more rows")
@@ -115,6 +117,7 @@ class Conflict:
 
     def to_dict(self) -> dict[str, Any]:
         return {"method": self.method, "proven": self.proven, "total_change": self.total,
+                "relaxation_feasible": self.relaxation_feasible,
                 "rows": [r.to_dict() for r in self.rows],
                 "bounds": [{"variable": b.label, "lower": _finite(b.lower),
                             "upper": _finite(b.upper)} for b in self.bounds],

@@ -43,7 +43,7 @@ def test_a_milp_with_a_feasible_relaxation_gets_the_rows_that_must_give() -> Non
     assert time.perf_counter() - started < 5  # the MILP's IIS used to run 15 s
     assert r.status == "infeasible" and r.exit_code == 3
     c = r.solution.conflict
-    assert c is not None and c.method == "elastic" and c.proven
+    assert c is not None and c.method == "elastic" and c.proven and c.relaxation_feasible
     assert [row.label for row in c.rows] == ["odd[1]", "odd[2]", "odd[3]"]
     assert all(row.give == 1 and row.line == 8 for row in c.rows)
     assert c.total == 3 and "cap" not in r.solution.message

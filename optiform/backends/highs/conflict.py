@@ -13,8 +13,7 @@ every row comes with its numbers.
 The IIS search runs in a forked child (`forked.py`): highspy's getIis
 crashes or loops on some inputs, and a child is killed at its deadline. The
 elastic solve of a MIP runs here: in a child it would wait for ever on the
-parent's worker threads.
-Rows past the model's own (bounds on objectives added for fronts or
+parent's worker threads. Rows past the model's own (bounds on objectives added for fronts or
 lexicographic stages) stay hard and are never reported.
 """
 
@@ -45,17 +44,21 @@ def find_conflict(h: Any, problem: Problem, time_limit: float | None) -> Conflic
     seconds = min(SECONDS, time_limit or SECONDS)
     n_rows = problem.n_rows
     found = None
+    relaxation_feasible = False  # known only when the child says so
     if CAN_FORK:  # without a child to take the IIS search's crashes, only the elastic solve
         try:
             found = run_forked(lambda: _relaxation_iis(highspy, h, n_rows, seconds),
                                seconds + 5.0)
+            relaxation_feasible = found is None
         except (ChildFailed, ChildTimeout):
             pass
     if found is None:
         # In this process: a MIP solve in a forked child waits for ever on worker
         # threads that only the parent has.
         found = _elastic_all(h.getLp(), n_rows, seconds)
-    return _conflict(problem, h.getLp(), found) if found else None
+    if not found:
+        return None
+    return _conflict(problem, h.getLp(), found, relaxation_feasible)
 
 
 def _empty_integer_ranges(problem: Problem) -> tuple[ConflictBound, ...]:
@@ -153,7 +156,8 @@ def _instance(highspy: Any, seconds: float) -> Any:
     return h
 
 
-def _conflict(problem: Problem, lp: Any, found: dict[str, Any]) -> Conflict | None:
+def _conflict(problem: Problem, lp: Any, found: dict[str, Any],
+              relaxation_feasible: bool) -> Conflict | None:
     rows = found["rows"]
     if not rows and not found.get("cols"):
         return None
@@ -174,7 +178,8 @@ def _conflict(problem: Problem, lp: Any, found: dict[str, Any]) -> Conflict | No
                                  _inf(col_lo[j]) if side != 3 else -math.inf,
                                  _inf(col_hi[j]) if side != 2 else math.inf)
                    for j, side in found.get("cols", []))
-    return Conflict(found["method"], tuple(out), bounds, bool(found["proven"]))
+    return Conflict(found["method"], tuple(out), bounds, bool(found["proven"]),
+                    relaxation_feasible)
 
 
 def _row_blocks(problem: Problem) -> np.ndarray:
