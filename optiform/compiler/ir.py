@@ -100,13 +100,17 @@ class Frame:
     n: int
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     product: tuple[Factor, ...] | None = None
+    # the set each index name was bound to, when it was one fixed set of single members:
+    # what `ord(t)`, `prev(t)` and `next(t)` step through
+    origins: dict[str, SetValue] = field(default_factory=dict)
 
     @staticmethod
     def scalar() -> Frame:
         return Frame(1, {}, ())
 
     def take(self, rows: np.ndarray) -> Frame:
-        return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()})
+        return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()},
+                     origins=self.origins)
 
 
 @dataclass

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from optiform.compiler.ordered import ENDS, MEMBER_FUNCS, ORDERED_FUNCS
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
+from optiform.dsl.printer import format_expr
 
 FUNCTIONS = {
     "abs": 1, "exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1,
@@ -83,7 +85,8 @@ class _Walker:
         return "set" if name in self.sets else "parameter" if name in self.params else "variable"
 
     def keyish(self, e: A.Expr, bound: frozenset[str]) -> bool:
-        return isinstance(e, A.Symbol) or (isinstance(e, A.Name) and e.name in bound)
+        return isinstance(e, A.Symbol) or (isinstance(e, A.Name) and e.name in bound) or (
+            isinstance(e, A.Call) and e.func in MEMBER_FUNCS)
 
     def expr(self, e: A.Expr, bound: frozenset[str], ctx: str) -> None:  # noqa: C901
         if isinstance(e, (A.Number, A.Symbol)):
@@ -179,9 +182,13 @@ class _Walker:
             self.expr(idx, bound, "key")
 
     def call(self, e: A.Call, bound: frozenset[str]) -> None:
+        if e.func in ORDERED_FUNCS:
+            self.ordered_call(e, bound)
+            return
         arity = FUNCTIONS.get(e.func)
         if arity is None:
-            hint = suggest(e.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS))
+            known = [*FUNCTIONS, *ORDERED_FUNCS]
+            hint = suggest(e.func, known) or "functions: " + ", ".join(sorted(known))
             self.error(f"unknown function `{e.func}`", e.span, hint)
         elif arity > 0 and len(e.args) != arity:
             self.error(f"`{e.func}` takes {arity} argument, not {len(e.args)}", e.span)
@@ -190,6 +197,34 @@ class _Walker:
                        f"for a reduction write `{e.func}(i in I) expr`")
         for a in e.args:
             self.expr(a, bound, "set" if e.func == "card" else "num")
+
+    def ordered_call(self, e: A.Call, bound: frozenset[str]) -> None:
+        """`first(S)`, `last(S)` take a set; `ord(t)` a bound index; `prev(t, k)`,
+        `next`, `prevw`, `nextw` a bound index and an optional number of steps."""
+        if e.func in ENDS:
+            if len(e.args) != 1:
+                self.error(f"`{e.func}` takes 1 argument, a set, not {len(e.args)}", e.span,
+                           f"e.g. `{e.func}(T)`")
+            for a in e.args:
+                self.expr(a, bound, "set")
+            return
+        most = 1 if e.func == "ord" else 2
+        if not 1 <= len(e.args) <= most:
+            takes = "1 argument" if most == 1 else "1 or 2 arguments"
+            self.error(f"`{e.func}` takes {takes}, not {len(e.args)}", e.span,
+                       f"e.g. `{e.func}(t)`" + ("" if most == 1 else f" or `{e.func}(t, 2)`"))
+        index = e.args[0] if e.args else None
+        if index is not None and not (isinstance(index, A.Name) and index.name in bound):
+            self.error(f"`{format_expr(index)}` is not a bound index: `{e.func}` steps "
+                       "through the set an index is bound to",
+                       getattr(index, "span", None) or e.span,
+                       f"bind it first, e.g. `sum(t in T) x[{e.func}(t)]` or "
+                       f"`c[t in T : ...]`")
+        for a in e.args[1:]:
+            saved, self.allow_vars = self.allow_vars, False
+            saved_where, self.where = self.where, f"the steps of `{e.func}`"
+            self.expr(a, bound, "num")
+            self.allow_vars, self.where = saved, saved_where
 
     def binary(self, e: A.Binary, bound: frozenset[str], ctx: str) -> None:
         op = e.op

@@ -341,7 +341,7 @@ def test_format_source_reports_syntax_errors() -> None:
 
 
 NAMES = ["a", "b", "x", "I", "J", "cost", "n_1", "_t", "summary", "index", "minx", "inflow"]
-FUNCS = ["sqrt", "abs", "card", "f"]
+FUNCS = ["sqrt", "abs", "card", "f", "first", "last", "ord", "prev", "next", "prevw", "nextw"]
 BINARY_OPS = ["or", "and", "<=", ">=", "==", "!=", "<", ">", "in", "union", "diff", "inter",
               "..", "+", "-", "*", "/", "mod", "^"]
 TEXT = st.text(alphabet="abcXYZ 019_#'$-", max_size=8)
