@@ -185,6 +185,22 @@ class ConstraintBlock:
 
 
 @dataclass
+class DefinedBlock:
+    """A defined variable grounded over its index: keys, and its expression with every
+    defined variable it uses already substituted."""
+
+    name: str
+    keys: np.ndarray
+    frame: Frame
+    expr: A.Expr
+    decl: A.DefinedDecl
+
+    @property
+    def arity(self) -> int:
+        return int(self.keys.shape[1])
+
+
+@dataclass
 class Objective:
     name: str
     sense: str  # minimize | maximize
@@ -205,6 +221,7 @@ class Problem:
     model: A.ModelDecl
     convex: bool | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
+    defined: list[DefinedBlock] = field(default_factory=list)  # never columns
 
     @property
     def n_vars(self) -> int:

@@ -75,10 +75,12 @@ def order(ev: Evaluator, e: A.Call, frame: Frame) -> np.ndarray:
 def _positions(ev: Evaluator, e: A.Call, frame: Frame) -> tuple[SetValue, np.ndarray]:
     """The set a bound index ranges over, and the index's position in it per row."""
     arg = e.args[0]
-    assert isinstance(arg, A.Name)  # resolve.py allows only a bound index here
-    s = frame.origins.get(arg.name)
-    if s is None:
-        raise EvalError(f"`{e.func}({arg.name})` needs `{arg.name}` bound to a set of single "
+    # resolve.py allows only a bound index here; a defined variable's index may have
+    # been replaced by the expression of a use
+    s = frame.origins.get(arg.name) if isinstance(arg, A.Name) else None
+    if s is None or not isinstance(arg, A.Name):
+        shown = format_expr(arg)
+        raise EvalError(f"`{e.func}({shown})` needs `{shown}` bound to a set of single "
                         "members", e.span,
                         "bind it to a declared set or a fixed range (`t in T`, `t in 1..n`); "
                         "a range that depends on an outer index, or a tuple such as "

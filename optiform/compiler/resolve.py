@@ -27,7 +27,7 @@ ARITH_OPS = {"+", "-", "*", "/", "mod", "^"}
 SET_OPS = {"union", "inter", "diff"}
 COMPARISONS = {"<=", ">=", "==", "!=", "<", ">"}
 
-Decl = A.SetDecl | A.ParamDecl | A.VarDecl | A.ObjectiveDecl | A.ConstraintDecl
+Decl = A.SetDecl | A.ParamDecl | A.VarDecl | A.DefinedDecl | A.ObjectiveDecl | A.ConstraintDecl
 
 
 @dataclass
@@ -40,6 +40,8 @@ class Resolution:
     order: list[A.SetDecl | A.ParamDecl]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)  # declarations with a problem
+    # defined variables, each after the defined variables its expression uses
+    defined: list[A.DefinedDecl] = field(default_factory=list)
 
 
 class _Walker:
@@ -49,13 +51,15 @@ class _Walker:
         self.sets = _first(model.sets)
         self.params = _first(model.parameters)
         self.vars = _first(model.variables)
+        self.defined: dict[str, A.DefinedDecl] = _first(model.defined)
+        self.defined_uses: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.deps: set[str] = set()
         self.allow_vars = False
         self.where = ""
 
     def declared(self) -> list[str]:
-        return [*self.sets, *self.params, *self.vars]
+        return [*self.sets, *self.params, *self.vars, *self.defined]
 
     def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, span, hint))
@@ -75,14 +79,16 @@ class _Walker:
                 if name in inner:
                     self.error(f"index `{name}` is already bound here", b.span,
                                "use a different name for the inner index")
-                elif name in self.sets or name in self.params or name in self.vars:
+                elif name in self.sets or name in self.params or name in self.vars \
+                        or name in self.defined:
                     self.error(f"index `{name}` has the name of a declared "
                                f"{self.kind_of(name)}", b.span, "rename the index")
                 inner.add(name)
         return frozenset(inner)
 
     def kind_of(self, name: str) -> str:
-        return "set" if name in self.sets else "parameter" if name in self.params else "variable"
+        return ("set" if name in self.sets else "parameter" if name in self.params
+                else "defined variable" if name in self.defined else "variable")
 
     def keyish(self, e: A.Expr, bound: frozenset[str]) -> bool:
         return isinstance(e, A.Symbol) or (isinstance(e, A.Name) and e.name in bound) or (
@@ -143,10 +149,11 @@ class _Walker:
                 self.error(f"set `{n}` used as a number", e.span,
                            f"use `card({n})` for its size, or `i in {n}` to bind an index")
             return
-        if n in self.vars:
+        if n in self.vars or n in self.defined:
             self.var_use(n, e.span)
-            if self.vars[n].index is not None:
-                self.error(f"variable `{n}` is indexed; give its indices: `{n}[...]`", e.span)
+            if (self.vars.get(n) or self.defined[n]).index is not None:
+                self.error(f"{self.kind_of(n)} `{n}` is indexed; give its indices: `{n}[...]`",
+                           e.span)
             return
         if ctx == "key":
             return  # a symbol, such as `bread` in `{bread, milk}` or `cost[bread]`
@@ -157,8 +164,10 @@ class _Walker:
         self.unknown(n, e.span, bound)
 
     def var_use(self, name: str, span: Span | None) -> None:
+        if name in self.defined:
+            self.defined_uses.add(name)
         if not self.allow_vars:
-            self.error(f"variable `{name}` cannot appear in {self.where}", span,
+            self.error(f"{self.kind_of(name)} `{name}` cannot appear in {self.where}", span,
                        "sets, parameters, bounds and conditions use only data and indices")
 
     def subscript(self, e: A.Subscript, bound: frozenset[str]) -> None:
@@ -168,10 +177,10 @@ class _Walker:
             if self.params[n].index is None:
                 self.error(f"parameter `{n}` is a scalar and takes no indices", e.span,
                            f"write `{n}` alone")
-        elif n in self.vars:
+        elif n in self.vars or n in self.defined:
             self.var_use(n, e.span)
-            if self.vars[n].index is None:
-                self.error(f"variable `{n}` is a scalar and takes no indices", e.span,
+            if (self.vars.get(n) or self.defined[n]).index is None:
+                self.error(f"{self.kind_of(n)} `{n}` is a scalar and takes no indices", e.span,
                            f"write `{n}` alone")
         elif n in self.sets:
             self.error(f"set `{n}` is not indexed", e.span,
@@ -307,6 +316,24 @@ def analyse(model: A.ModelDecl) -> Resolution:
             if e is not None:
                 w.expr(e, bound, "num")
         track(v.name, before)
+    uses: dict[str, set[str]] = {}
+    for d in model.defined:
+        before = len(w.diagnostics)
+        w.in_decl(f"the index of defined variable `{d.name}`", False)
+        bound = w.index(d.index)
+        w.in_decl("a defined variable", True)
+        w.defined_uses = set()
+        if isinstance(d.expr, A.Binary) and d.expr.op in (*COMPARISONS, "in"):
+            w.error(f"defined variable `{d.name}` is given a bound: it names an expression, "
+                    "it is not a column", d.expr.span,
+                    f"keep the expression, and bound `{d.name}` in a constraint, e.g. "
+                    f"`{d.name}_bound: {d.name} {d.expr.op} {format_expr(d.expr.right)}`"
+                    if d.index is None else "keep the expression, and bound "
+                    f"`{d.name}` in a constraint, e.g. `{d.name}_bound[...]: {d.name}[...] "
+                    f"{d.expr.op} {format_expr(d.expr.right)}`")
+        w.expr(d.expr, bound, "num")
+        uses[d.name] = set(w.defined_uses)
+        track(d.name, before)
     for o in model.objectives:
         before = len(w.diagnostics)
         w.in_decl("an objective", True)
@@ -323,10 +350,15 @@ def analyse(model: A.ModelDecl) -> Resolution:
     order = _topological(model, graph, w)
     if len(w.diagnostics) > before:
         failed.update(graph)
-    return Resolution(w.sets, w.params, w.vars, order, w.diagnostics, failed)
+    before = len(w.diagnostics)
+    defined = _defined_order(w.defined, uses, w)
+    if len(w.diagnostics) > before:
+        failed.update(uses)
+    return Resolution(w.sets, w.params, w.vars, order, w.diagnostics, failed, defined)
 
 
-def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl]) -> dict[str, Any]:
+def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl | A.DefinedDecl]
+           ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for d in decls:
         out.setdefault(d.name, d)
@@ -335,7 +367,7 @@ def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl]) -> dict[str, An
 
 def _check_unique(model: A.ModelDecl, w: _Walker) -> None:
     seen: dict[str, Decl] = {}
-    decls: list[Decl] = [*model.sets, *model.parameters, *model.variables,
+    decls: list[Decl] = [*model.sets, *model.parameters, *model.variables, *model.defined,
                          *model.objectives, *model.constraints]
     for d in decls:
         if d.name in seen:
@@ -374,5 +406,38 @@ def _topological(model: A.ModelDecl, graph: dict[str, set[str]],
         order.append(decls[name])
 
     for name in decls:
+        visit(name)
+    return order
+
+
+def _defined_order(defined: dict[str, A.DefinedDecl], uses: dict[str, set[str]],
+                   w: _Walker) -> list[A.DefinedDecl]:
+    """Defined variables, each after those its expression uses; a cycle is an error."""
+    order: list[A.DefinedDecl] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = stack[stack.index(name):] + [name]
+            w.error("defined variables depend on each other in a cycle: " + " -> ".join(cycle),
+                    defined[name].span, "a defined variable names an expression of variables "
+                    "and of defined variables before it; make one of them a variable")
+            return
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(uses.get(name, ())):
+            if dep == name:
+                w.error(f"defined variable `{name}` is defined in terms of itself",
+                        defined[name].span, "make it a variable and its definition a constraint")
+            else:
+                visit(dep)
+        stack.pop()
+        state[name] = 2
+        order.append(defined[name])
+
+    for name in defined:
         visit(name)
     return order

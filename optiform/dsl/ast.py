@@ -172,6 +172,18 @@ class VarDecl:
 
 
 @dataclass(frozen=True)
+class DefinedDecl:
+    """`name[i in I] = expr` in `variables`: a name for an expression of variables,
+    substituted wherever it is used, so that it is never a column."""
+
+    name: str
+    index: Index | None
+    expr: Expr
+    description: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class ObjectiveDecl:
     sense: str  # minimize | maximize
     name: str
@@ -200,6 +212,7 @@ class ModelDecl:
     variables: tuple[VarDecl, ...] = ()
     objectives: tuple[ObjectiveDecl, ...] = ()
     constraints: tuple[ConstraintDecl, ...] = ()
+    defined: tuple[DefinedDecl, ...] = ()  # the `variables` section's `name = expr` lines
     file: str = field(default="<model>", compare=False)
     source: str = field(default="", compare=False, repr=False)
 

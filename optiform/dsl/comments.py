@@ -50,7 +50,7 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
         anchors.append((text.count("\n", 0, m.start()) + 1, m.group(1)))
     groups: list[tuple[str, tuple[object, ...]]] = [
         ("sets", model.sets), ("parameters", model.parameters),
-        ("variables", model.variables), ("objective", model.objectives),
+        ("variables", (*model.variables, *model.defined)), ("objective", model.objectives),
         ("constraints", model.constraints)]
     columns: dict[Anchor, int] = {}
     for kind, decls in groups:

@@ -356,6 +356,14 @@ def _var_decl(d: A.VarDecl) -> _Decl:
                  d.description)
 
 
+def _defined_decl(d: A.DefinedDecl) -> _Decl:
+    def body(column: int, width: int) -> list[str]:
+        value = _value_lines(d.expr, column + 2, width)
+        return [f"= {value[0]}", *value[1:]]
+
+    return _Decl(d.name + _index(d.index), body, d.description)
+
+
 def _objective_decl(d: A.ObjectiveDecl) -> _Decl:
     def body(column: int, width: int) -> list[str]:
         flat = format_expr(d.expr)
@@ -444,7 +452,8 @@ def _format_model(model: A.ModelDecl, comments: Comments | None) -> str:
     sections: list[tuple[str, list[_Decl]]] = [
         ("sets", [_set_decl(d) for d in model.sets]),
         ("parameters", [_param_decl(d) for d in model.parameters]),
-        ("variables", [_var_decl(d) for d in model.variables]),
+        # defined variables follow the columns they are made of
+        ("variables", [*map(_var_decl, model.variables), *map(_defined_decl, model.defined)]),
         ("objective", [_objective_decl(d) for d in model.objectives]),
         ("constraints", [_constraint_decl(d) for d in model.constraints]),
     ]

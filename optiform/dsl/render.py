@@ -348,7 +348,7 @@ class _Document:
         self.model = model
         self.set_names = {s.name for s in model.sets}
         declared = {*self.set_names, *(p.name for p in model.parameters),
-                    *(v.name for v in model.variables)}
+                    *(v.name for v in model.variables), *(d.name for d in model.defined)}
         self.math = self.math_class(frozenset(declared))
 
     # -- the facts of each element, in this document's notation --
@@ -437,6 +437,9 @@ class _Document:
             if v.init is not None:
                 body += f"{self.sep()}{self.word('starting at ')}{init}"
             out.append(_Line(head, body, forall, v.description or ""))
+        for d in self.model.defined:  # a name for an expression, not a column
+            head, forall, (value,) = self.declaration(d.name, d.index, d.expr)
+            out.append(_Line(head, f"{head} := {value}", forall, d.description or ""))
         return out
 
     def objectives(self) -> list[_Line]:

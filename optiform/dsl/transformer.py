@@ -110,9 +110,12 @@ class ToAst(Transformer[Token, A.ModelDecl]):
             description=description,
             sets=tuple(sections.get("sets", ())),
             parameters=tuple(sections.get("parameters", ())),
-            variables=tuple(sections.get("variables", ())),
+            variables=tuple(d for d in sections.get("variables", ())
+                            if isinstance(d, A.VarDecl)),
             objectives=tuple(sections.get("objective", ())),
             constraints=tuple(sections.get("constraints", ())),
+            defined=tuple(d for d in sections.get("variables", ())
+                          if isinstance(d, A.DefinedDecl)),
             file=self.file,
             source=self.source,
         )
@@ -196,6 +199,12 @@ class ToAst(Transformer[Token, A.ModelDecl]):
         return A.VarDecl(str(name), self._pick(children, A.Index), fields.get("domain"),
                          fields.get("lower"), fields.get("upper"), fields.get("init"),
                          self._pick(children, _Description), self._span(name))
+
+    def defined_decl(self, meta: Meta, children: list[Any]) -> A.DefinedDecl:
+        name = children[0]
+        expr = next(c for c in children[1:] if isinstance(c, A.Expr))
+        return A.DefinedDecl(str(name), self._pick(children, A.Index), expr,
+                             self._pick(children, _Description), self._span(name))
 
     def domain(self, meta: Meta, children: list[Any]) -> _Attr:
         return _Attr("domain", children[0], self._span(meta))  # type: ignore[arg-type]

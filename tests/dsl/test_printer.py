@@ -418,6 +418,7 @@ def test_every_node_in_every_declaration_slot(child: A.Expr) -> None:
         objectives=(A.ObjectiveDecl("minimize", "o", child, "d"),),
         constraints=(A.ConstraintDecl("c", index, child, "d"),
                      A.ConstraintDecl("e", None, child)),
+        defined=(A.DefinedDecl("dv", index, child, "d"), A.DefinedDecl("du", None, child)),
     )
     _round_trip(model)
 
@@ -499,6 +500,7 @@ var_decls = st.builds(
 objective_decls = st.builds(A.ObjectiveDecl, st.sampled_from(["minimize", "maximize"]), names,
                             small, descriptions)
 constraint_decls = st.builds(A.ConstraintDecl, names, indices, small, descriptions)
+defined_decls = st.builds(A.DefinedDecl, names, indices, small, descriptions)
 
 
 def _few(decls: st.SearchStrategy[object]) -> st.SearchStrategy[tuple[object, ...]]:
@@ -507,7 +509,7 @@ def _few(decls: st.SearchStrategy[object]) -> st.SearchStrategy[tuple[object, ..
 
 models = st.builds(
     A.ModelDecl, names, descriptions, _few(set_decls), _few(param_decls), _few(var_decls),
-    _few(objective_decls), _few(constraint_decls),
+    _few(objective_decls), _few(constraint_decls), _few(defined_decls),
 )
 
 
