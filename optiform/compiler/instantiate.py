@@ -150,12 +150,14 @@ class _Builder:
             except EvalError as exc:
                 self.fail(exc)
         self._check_parameters()
+        weights = self._weights()
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
         problem_class, convex = classify(variables, objectives, constraints)
         return Problem(self.model.name, self.scope.universe, self.scope.sets,
                        self.scope.params, variables, constraints, objectives, problem_class,
-                       self.model, convex, self.warnings, defined)
+                       self.model, convex, self.warnings, defined,
+                       self._lexicographic(), weights)
 
     def _sources(self) -> dict[str, str]:
         sources = {self.model.file: self.model.source}
@@ -598,6 +600,33 @@ class _Builder:
             blocks.append(block)
             offset += block.size
         return blocks
+
+    def _lexicographic(self) -> tuple[str, ...]:
+        c = self.model.combination
+        return tuple(i.name for i in c.items) if c and c.kind == "lexicographic" else ()
+
+    def _weights(self) -> dict[str, float]:
+        """The numbers of a `weights:` line, each finite."""
+        c = self.model.combination
+        if c is None or c.kind != "weights":
+            return {}
+        out: dict[str, float] = {}
+        for item in c.items:
+            columns = {*self.res.variables, *(d.name for d in self.res.defined)}
+            if item.weight is None or self.blocked(item.weight) or (
+                    A.names_in(item.weight) & columns):  # reported by resolve
+                continue
+            try:
+                value = float(self.ev.num(item.weight, Frame.scalar())[0])
+            except EvalError as exc:
+                self.fail(exc)
+                continue
+            if not math.isfinite(value):
+                self.fail(EvalError(f"the weight of `{item.name}` is {value}, not a finite "
+                                    "number", getattr(item.weight, "span", None) or item.span,
+                                    "give each objective a finite weight; 0 leaves it out"))
+            out[item.name] = value
+        return out
 
     def _defined(self, subst: Substitution, lin: Linearizer) -> list[DefinedBlock]:
         """Each defined variable grounded over its index, so that a problem in its

@@ -222,6 +222,9 @@ class Problem:
     convex: bool | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
     defined: list[DefinedBlock] = field(default_factory=list)  # never columns
+    # the objective section's `lexicographic:` or `weights:` line, the solve's default
+    lexicographic: tuple[str, ...] = ()
+    weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_vars(self) -> int:

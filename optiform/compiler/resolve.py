@@ -339,6 +339,8 @@ def analyse(model: A.ModelDecl) -> Resolution:
         w.in_decl("an objective", True)
         w.expr(o.expr, frozenset(), "num")
         track(o.name, before)
+    if model.combination is not None:
+        _combination(model, w)
     for c in model.constraints:
         before = len(w.diagnostics)
         w.in_decl("an index filter", True)
@@ -441,3 +443,23 @@ def _defined_order(defined: dict[str, A.DefinedDecl], uses: dict[str, set[str]],
     for name in defined:
         visit(name)
     return order
+
+
+def _combination(model: A.ModelDecl, w: _Walker) -> None:
+    """The objective section's `lexicographic:` or `weights:` line names each objective of
+    the model at most once; a weight is data."""
+    assert model.combination is not None
+    names = [o.name for o in model.objectives]
+    seen: set[str] = set()
+    for item in model.combination.items:
+        if item.name not in names:
+            w.error(f"unknown objective `{item.name}` in `{model.combination.kind}:`", item.span,
+                    suggest(item.name, names) or ("objectives: " + ", ".join(names) if names
+                                                  else "declare the objectives above it"))
+        elif item.name in seen:
+            w.error(f"objective `{item.name}` is named twice in `{model.combination.kind}:`",
+                    item.span, "name each objective once")
+        seen.add(item.name)
+        if item.weight is not None:
+            w.in_decl(f"the weight of `{item.name}`", False)
+            w.expr(item.weight, frozenset(), "num")

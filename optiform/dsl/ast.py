@@ -193,6 +193,24 @@ class ObjectiveDecl:
 
 
 @dataclass(frozen=True)
+class CombinationItem:
+    """One name of a `lexicographic:` line, or one `name = weight` of a `weights:` line."""
+
+    name: str
+    weight: Expr | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Combination:
+    """The objective section's last line: how its objectives combine into one solve."""
+
+    kind: str  # lexicographic | weights
+    items: tuple[CombinationItem, ...]
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class ConstraintDecl:
     name: str
     index: Index | None
@@ -213,6 +231,7 @@ class ModelDecl:
     objectives: tuple[ObjectiveDecl, ...] = ()
     constraints: tuple[ConstraintDecl, ...] = ()
     defined: tuple[DefinedDecl, ...] = ()  # the `variables` section's `name = expr` lines
+    combination: Combination | None = None  # the objective section's last line
     file: str = field(default="<model>", compare=False)
     source: str = field(default="", compare=False, repr=False)
 

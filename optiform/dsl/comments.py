@@ -25,7 +25,7 @@ _SECTION_LINE = re.compile(r"^[ \t]*(model|sets|parameters|variables|objective|c
                            re.MULTILINE)
 _SECTION_WORD = re.compile(r"\b(model|sets|parameters|variables|objective|constraints)\b")
 
-Anchor = str  # "model", a section keyword, or "decl:<kind>:<position>"
+Anchor = str  # "model", a section keyword, "combination" or "decl:<kind>:<position>"
 
 
 @dataclass
@@ -59,6 +59,8 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
             if span is not None:
                 anchors.append((span.line, decl_anchor(kind, i)))
                 columns[decl_anchor(kind, i)] = span.column
+    if model.combination is not None and model.combination.span is not None:
+        anchors.append((model.combination.span.line, "combination"))
     anchors.sort(key=lambda a: a[0])
     lines = [a[0] for a in anchors]
     source_lines = text.split("\n")

@@ -521,10 +521,22 @@ class _TextDocument(_Document):
                 verb = o.sense
                 note = f"    ({o.note})" if o.note else ""
                 out.append(f"  {verb} {o.head}:  {o.body}{note}")
+            if self.model.combination is not None:
+                out.append(f"  {self.combination(self.model.combination)}")
             out.append("")
         if self.model.constraints:
             out += ["Constraints", *self.constraint_lines(), ""]
         return "\n".join(out).rstrip() + "\n"
+
+    def combination(self, c: A.Combination) -> str:
+        """How the objectives combine: an order of priority, or a weighted sum."""
+        m = self.math
+        if c.kind == "lexicographic":
+            return "lexicographic: " + ", then ".join(m.name(i.name) for i in c.items)
+        assert all(i.weight is not None for i in c.items)
+        terms = [f"{m.at(i.weight, Level.PRODUCT)}{m.times(A.Name(i.name))}{m.name(i.name)}"
+                 for i in c.items if i.weight is not None]
+        return "weighted: " + " + ".join(terms)
 
     def table(self, lines: list[_Line], mark: str | None) -> list[str]:
         """`head = body` with heads aligned; without a mark, the body alone (it has the head)."""

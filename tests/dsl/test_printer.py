@@ -507,9 +507,19 @@ def _few(decls: st.SearchStrategy[object]) -> st.SearchStrategy[tuple[object, ..
     return st.lists(decls, max_size=2).map(tuple)
 
 
+def _combination_items(weighted: bool) -> st.SearchStrategy[tuple[A.CombinationItem, ...]]:
+    weights = small if weighted else st.none()
+    return st.lists(st.builds(A.CombinationItem, names, weights), min_size=1,
+                    max_size=3).map(tuple)
+
+
+combinations = st.none() | st.builds(A.Combination, st.just("lexicographic"),
+                                     _combination_items(False)) | st.builds(
+    A.Combination, st.just("weights"), _combination_items(True))
+
 models = st.builds(
     A.ModelDecl, names, descriptions, _few(set_decls), _few(param_decls), _few(var_decls),
-    _few(objective_decls), _few(constraint_decls), _few(defined_decls),
+    _few(objective_decls), _few(constraint_decls), _few(defined_decls), combinations,
 )
 
 
