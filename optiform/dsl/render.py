@@ -454,6 +454,16 @@ class _Document:
             out.append(_Line(self.math.name(c.name), body, forall, c.description or ""))
         return out
 
+    def combination(self, c: A.Combination) -> str:
+        """How the objectives combine: an order of priority, or a weighted sum."""
+        m = self.math
+        if c.kind == "lexicographic":
+            return self.word("lexicographic: ") + self.word(", then ").join(
+                m.name(i.name) for i in c.items)
+        terms = [f"{m.at(i.weight, Level.PRODUCT)}{m.times(A.Name(i.name))}{m.name(i.name)}"
+                 for i in c.items if i.weight is not None]
+        return self.word("weighted: ") + " + ".join(terms)
+
     def literal(self, e: A.DictLiteral | A.ListLiteral) -> str:
         """A literal in full when short, otherwise its shape and the range of its values."""
         values = _numbers(e)
@@ -528,16 +538,6 @@ class _TextDocument(_Document):
             out += ["Constraints", *self.constraint_lines(), ""]
         return "\n".join(out).rstrip() + "\n"
 
-    def combination(self, c: A.Combination) -> str:
-        """How the objectives combine: an order of priority, or a weighted sum."""
-        m = self.math
-        if c.kind == "lexicographic":
-            return "lexicographic: " + ", then ".join(m.name(i.name) for i in c.items)
-        assert all(i.weight is not None for i in c.items)
-        terms = [f"{m.at(i.weight, Level.PRODUCT)}{m.times(A.Name(i.name))}{m.name(i.name)}"
-                 for i in c.items if i.weight is not None]
-        return "weighted: " + " + ".join(terms)
-
     def table(self, lines: list[_Line], mark: str | None) -> list[str]:
         """`head = body` with heads aligned; without a mark, the body alone (it has the head)."""
         width = min(max(len(line.head) for line in lines), 24)
@@ -593,6 +593,8 @@ class _LatexDocument(_Document):
         for o in self.objectives():
             verb = r"\min" if o.sense == "minimize" else r"\max"
             rows.append((verb, f"{o.body}\\qquad ({o.head})"))
+        if self.model.combination is not None:
+            rows.append(("", self.combination(self.model.combination)))
         for i, c in enumerate(self.constraints()):
             forall = rf"\quad {m.ops['forall']}\, {c.forall}" if c.forall else ""
             label = r"\text{s.t.}" if i == 0 else ""
@@ -641,7 +643,7 @@ class _MarkdownDocument(_LatexDocument):
                         if line.forall else ""
                     out.append(f"| ${line.head}$ | ${line.body}{forall}$ | {line.note} |")
                 out.append("")
-        if self.model.variables:
+        if self.model.variables or self.model.defined:
             out += ["**Variables**", "", "| | | |", "|---|---|---|"]
             for v in self.variables():
                 forall = rf" \quad {self.math.ops['forall']}\, {v.forall}" if v.forall else ""
@@ -652,6 +654,8 @@ class _MarkdownDocument(_LatexDocument):
             for o in self.objectives():
                 verb = r"\min" if o.sense == "minimize" else r"\max"
                 out += ["$$", f"{verb}\\quad {o.body}", "$$", ""]
+            if self.model.combination is not None:
+                out += ["$$", self.combination(self.model.combination), "$$", ""]
         if self.model.constraints:
             out += ["**Constraints**", ""]
             for c in self.constraints():
