@@ -68,7 +68,15 @@ def members(ev: Evaluator, e: A.Call, frame: Frame) -> np.ndarray:
 
 
 def order(ev: Evaluator, e: A.Call, frame: Frame) -> np.ndarray:
-    """`ord(s)`: each row's position of `s` in its set, 1 for the first member."""
+    """`ord(s)`: each row's position of `s` in its set, 1 for the first member; of a
+    member function (`ord(prevw(s, k))`, `ord(last(S))`), the position in its set."""
+    arg = e.args[0]
+    if isinstance(arg, A.Call) and arg.func in ENDS:
+        s = _single(ev.set(arg.args[0]), arg)
+        return s.index.lookup([members(ev, arg, frame)]).astype(float) + 1.0
+    if isinstance(arg, A.Call) and arg.func in STEPS:
+        s, _ = _positions(ev, arg, frame)
+        return s.index.lookup([members(ev, arg, frame)]).astype(float) + 1.0
     return _positions(ev, e, frame)[1].astype(float) + 1.0
 
 

@@ -223,6 +223,9 @@ class _Walker:
             self.error(f"`{e.func}` takes {takes}, not {len(e.args)}", e.span,
                        f"e.g. `{e.func}(t)`" + ("" if most == 1 else f" or `{e.func}(t, 2)`"))
         index = e.args[0] if e.args else None
+        if e.func == "ord" and isinstance(index, A.Call) and index.func in MEMBER_FUNCS:
+            self.call(index, bound)  # the position of a neighbour: `ord(prevw(t, k))`
+            return
         if index is not None and not (isinstance(index, A.Name) and index.name in bound):
             self.error(f"`{format_expr(index)}` is not a bound index: `{e.func}` steps "
                        "through the set an index is bound to",

@@ -163,3 +163,17 @@ def test_misuse_where_it_is_used(text: str, message: str, needle: str) -> None:
     line = text.count("\n", 0, at) + 1
     column = at - text.rfind("\n", 0, at)
     assert (found[0].span.line, found[0].span.column) == (line, column)
+
+
+def test_a_problem_in_an_unused_definition_is_reported_there() -> None:
+    found = errors("sets\n  I = 1..3\nvariables\n  x[I] >= 0\n  ahead[i in I] = x[i + 1]\n")
+    assert [d.message for d in found] == ["`x[4]` is outside the index of `x` (I)"]
+    assert (found[0].span.line, found[0].span.column) == (5, 19)
+
+
+@pytest.mark.parametrize("backend", ["highs", "pyomo"])
+def test_every_linear_backend_gets_the_substituted_model(backend: str) -> None:
+    result = optiform.loads(MODEL).solve(backend)
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(6 + 2 + 2 + 1 + 2 / 3)
+    assert result.values["total"] == pytest.approx(6)

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import optiform
 from optiform import Diagnostic, DiagnosticError
@@ -229,3 +231,38 @@ def test_unknown_function_suggests_an_ordered_one() -> None:
              "  c[t in T : ord(t) > 1]: y[prv(t)] >= 0\n")
     assert d.message == "unknown function `prv`"
     assert "prev" in (d.hint or "")
+
+
+# ---- against list arithmetic on random sets ------------------------------------------
+
+members_lists = st.one_of(
+    st.lists(st.integers(-50, 50), min_size=1, max_size=7, unique=True),
+    st.lists(st.sampled_from(["a", "b", "c", "d", "e", "f", "g", "h"]), min_size=1,
+             max_size=7, unique=True),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(members_lists, st.integers(-9, 9))
+def test_every_function_agrees_with_list_positions(members: list[Any], k: int) -> None:
+    written = ", ".join(str(m) for m in members)
+    n = len(members)
+    p = compile_(
+        f"sets\n  S = {{{written}}}\nparameters\n  kk = {abs(k)}\n"
+        f"  sgn = {1 if k >= 0 else -1}\n"
+        "  pos[s in S] = ord(s)\n"
+        "  isfirst[s in S] = if s == first(S) then 1 else 0\n"
+        "  islast[s in S] = if s == last(S) then 1 else 0\n"
+        "  wback[s in S] = ord(prevw(s, sgn * kk))\n"
+        "  wahead[s in S] = ord(nextw(s, sgn * kk))\n"
+        "  back[s in S : ord(s) - sgn * kk >= 1 and ord(s) - sgn * kk <= card(S)] = "
+        "ord(prev(s, sgn * kk))\n"
+        "  ends = ord(first(S)) * 100 + ord(last(S))\n"
+        "variables\n  x\n")
+    assert param(p, "pos") == {m: i + 1 for i, m in enumerate(members)}
+    assert param(p, "isfirst") == {m: float(i == 0) for i, m in enumerate(members)}
+    assert param(p, "islast") == {m: float(i == n - 1) for i, m in enumerate(members)}
+    assert param(p, "wback") == {m: (i - k) % n + 1 for i, m in enumerate(members)}
+    assert param(p, "wahead") == {m: (i + k) % n + 1 for i, m in enumerate(members)}
+    assert param(p, "back") == {m: i - k + 1 for i, m in enumerate(members) if 0 <= i - k < n}
+    assert p.params["ends"].values[0] == 100 + n
