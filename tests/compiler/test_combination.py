@@ -114,3 +114,12 @@ def test_misuse_is_a_located_error(line: str, message: str, column: int) -> None
     d = _error(line)
     assert d.message == message
     assert d.span is not None and d.span.column == column
+
+
+def test_a_misspelt_sense_is_blamed_not_the_objective_name() -> None:
+    with pytest.raises(DiagnosticError) as info:
+        parse("variables\n  x >= 0\nobjective\n  minimise cost: x\n", "m.opt")
+    d = info.value.diagnostics[0]
+    assert d.message == "unexpected `minimise`"
+    assert (d.span.line, d.span.column) == (4, 3)
+    assert (d.hint or "").startswith("did you mean `minimize`?")
