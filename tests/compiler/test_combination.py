@@ -17,7 +17,7 @@ import optiform
 from optiform import Diagnostic, DiagnosticError
 from optiform.cli import app
 from optiform.dsl.parser import parse
-from optiform.dsl.printer import format_model
+from optiform.dsl.printer import format_model, format_source
 from optiform.dsl.render import render
 
 # x + y >= 2 with x, y in [0, 2]: cost = x + 2y is least at (2, 0); time = 3x + y at (0, 2)
@@ -123,3 +123,10 @@ def test_a_misspelt_sense_is_blamed_not_the_objective_name() -> None:
     assert d.message == "unexpected `minimise`"
     assert (d.span.line, d.span.column) == (4, 3)
     assert (d.hint or "").startswith("did you mean `minimize`?")
+
+
+def test_fmt_keeps_the_comments_of_the_line() -> None:
+    text = BASE.format(line="  # cost first\n  lexicographic: cost, time  # then time")
+    formatted = format_source(text, "m.opt")
+    assert "  # cost first\n  lexicographic: cost, time  # then time\n" in formatted
+    assert format_source(formatted, "m.opt") == formatted
