@@ -100,7 +100,8 @@ def _positions(ev: Evaluator, e: A.Call, frame: Frame) -> tuple[SetValue, np.nda
 def _single(s: SetValue, e: A.Call) -> SetValue:
     if s.arity != 1:
         raise EvalError(f"`{e.func}` takes a set of single members, not of {s.arity}-tuples",
-                        e.span)
+                        e.span, "the ordered functions step through sets such as `1..n` or "
+                        "`{a, b}`; a tuple set has no single first member")
     return s
 
 
