@@ -84,7 +84,8 @@ def _bind(body: A.Expr, values: dict[str, A.Expr], fresh: itertools.count[int]) 
     whose names occur in the values are renamed first, so that none captures them."""
     taken = set().union(*(A.names_in(v) for v in values.values())) if values else set()
     inner = _bound_names(body) & taken
-    renames = {n: f"{n}_{next(fresh)}" for n in sorted(inner)}
+    # a quote cannot be written in a name, so a renamed index meets no declared name
+    renames = {n: f"{n}'{next(fresh)}" for n in sorted(inner)}
     return _rename(body, {**{k: A.Name(v) for k, v in renames.items()}, **values}, renames)
 
 
