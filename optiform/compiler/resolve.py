@@ -324,6 +324,12 @@ def analyse(model: A.ModelDecl) -> Resolution:
         before = len(w.diagnostics)
         w.in_decl(f"the index of defined variable `{d.name}`", False)
         bound = w.index(d.index)
+        for b in d.index.binders if d.index else ():
+            if b.names is None:  # its expression says what each member stands for
+                w.error(f"defined variable `{d.name}` names its index: `{format_expr(b.set)}` "
+                        "binds no name", b.span,
+                        f"write `{d.name}[i in {format_expr(b.set)}] = ...` and use `i` in "
+                        "the expression")
         w.in_decl("a defined variable", True)
         w.defined_uses = set()
         if isinstance(d.expr, A.Binary) and d.expr.op in (*COMPARISONS, "in"):

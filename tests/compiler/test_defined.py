@@ -132,6 +132,7 @@ def test_fmt_and_show() -> None:
      "expression, it is not a column", (5, 15)),
     ("  d = x[1]\n  z <= d\n", "defined variable `d` cannot appear in the bounds of "
      "variable `z`", (6, 8)),
+    ("  e[I] = x[1]\n", "defined variable `e` names its index: `I` binds no name", (5, 5)),
 ])
 def test_misuse_in_the_variables_section(line: str, message: str,
                                          where: tuple[int, int]) -> None:
