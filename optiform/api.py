@@ -132,6 +132,9 @@ def export(path: str | Path, out: str | Path, data: DataArg = None, *,
 def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None = None,
           timings: dict[str, float] | None = None, solver: str | None = None) -> Result:
     options = options or SolveOptions()
+    if not options.weights and not options.lexicographic:  # the model's own combination
+        options = replace(options, weights=dict(problem.weights),
+                          lexicographic=problem.lexicographic)
     timings = dict(timings or {})
     _check_objectives(problem, options)
     if problem.n_vars == 0:

@@ -78,9 +78,11 @@ def solve(
     time_limit: Annotated[float | None, typer.Option(help="Seconds before giving up.")] = None,
     mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
     weights: Annotated[str | None, typer.Option(
-        help="Weighted sum of objectives, e.g. cost=1,quality=0.5.")] = None,
+        help="Weighted sum of objectives, e.g. cost=1,quality=0.5 (replaces the "
+             "model's `weights:` or `lexicographic:` line).")] = None,
     lexicographic: Annotated[str | None, typer.Option(
-        help="Objectives in priority order, e.g. cost,quality.")] = None,
+        help="Objectives in priority order, e.g. cost,quality (replaces the model's "
+             "line).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     show_all: Annotated[bool, typer.Option("--all", help="Show zero values too.")] = False,
     verbose: Annotated[bool, typer.Option(help="Show the solver's log.")] = False,

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optiform.compiler.defined import values as defined_values
+
 if TYPE_CHECKING:
     from optiform.compiler.ir import Problem
     from optiform.conflict import Conflict
@@ -132,6 +134,10 @@ class Result:
                 out[v.name] = float(block[0])
             else:
                 out[v.name] = {decode(k): float(val) for k, val in zip(v.keys, block, strict=True)}
+        for d, vals in zip(self.problem.defined, defined_values(self.problem, x).values(),
+                           strict=True):  # computed from the columns, after them
+            out[d.name] = float(vals[0]) if d.arity == 0 else {
+                decode(k): float(val) for k, val in zip(d.keys, vals, strict=True)}
         return out
 
     def _variables(self) -> dict[str, Any]:
@@ -146,6 +152,11 @@ class Result:
                 else:
                     variables[v.name] = [{"index": list(decode(k)), "value": _clean(val)}
                                          for k, val in zip(v.keys, block, strict=True)]
+            for d, vals in zip(self.problem.defined, defined_values(self.problem, x).values(),
+                               strict=True):
+                variables[d.name] = _clean(vals[0]) if d.arity == 0 else [
+                    {"index": list(decode(k)), "value": _clean(val)}
+                    for k, val in zip(d.keys, vals, strict=True)]
         return variables
 
     def to_dict(self) -> dict[str, Any]:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optiform.compiler import ordered
+from optiform.compiler.errors import EvalError
 from optiform.compiler.ir import Factor, Frame, ParamValue, SetValue, VariableBlock
 from optiform.compiler.keys import (
     SYMBOL_BASE,
@@ -25,7 +27,7 @@ from optiform.compiler.keys import (
     product_positions,
     unique_sorted,
 )
-from optiform.diagnostics import Diagnostic, Span, suggest
+from optiform.diagnostics import Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.printer import format_expr
 
@@ -51,15 +53,6 @@ DEFAULT_MAX_SIZE = 50_000_000
 # Positions by arithmetic over product frames; off, every subscript looks its keys up
 # (the tests compare the two).
 PRODUCT_SHORTCUT = True
-
-
-class EvalError(Exception):
-    """A problem met while grounding, tied to the expression that caused it."""
-
-    def __init__(self, message: str, span: Span | None, hint: str | None = None,
-                 kind: str = "semantic") -> None:
-        super().__init__(message)
-        self.diagnostic = Diagnostic(message, span, hint, kind=kind)
 
 
 @dataclass
@@ -272,6 +265,15 @@ class Evaluator:
     def call(self, e: A.Call, frame: Frame) -> np.ndarray:
         if e.func == "card":
             return np.full(frame.n, float(len(self.set(e.args[0]))))
+        if e.func == "ord":
+            return ordered.order(self, e, frame)
+        if e.func in ordered.MEMBER_FUNCS:
+            codes = ordered.members(self, e, frame)
+            if codes.size and codes.max() >= SYMBOL_BASE:
+                raise EvalError(f"`{format_expr(e)}` is a symbol, not a number, here", e.span,
+                                "compare members with `==` or `!=`, or positions with "
+                                "`ord(...)`")
+            return codes.astype(float)
         args = [self.num(a, frame) for a in e.args]
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if e.func in ("min", "max"):
@@ -296,6 +298,8 @@ class Evaluator:
             return np.full(frame.n, s.universe.encode(e.name), dtype=np.int64)
         if isinstance(e, A.Symbol):
             return np.full(frame.n, s.universe.encode(e.text), dtype=np.int64)
+        if isinstance(e, A.Call) and e.func in ordered.MEMBER_FUNCS:
+            return ordered.members(self, e, frame)
         return self._integral(self.num(e, frame), e)
 
     def _integral(self, values: np.ndarray, e: A.Expr) -> np.ndarray:
@@ -317,9 +321,12 @@ class Evaluator:
         return None
 
     def _symbol_index(self, e: A.Expr, frame: Frame) -> bool:
-        if not (isinstance(e, A.Name) and e.name in frame.columns):
+        if isinstance(e, A.Call) and e.func in ordered.MEMBER_FUNCS:
+            codes = ordered.members(self, e, frame)
+        elif isinstance(e, A.Name) and e.name in frame.columns:
+            codes = frame.columns[e.name]
+        else:
             return False
-        codes = frame.columns[e.name]
         return bool(codes.size) and bool(codes.max() >= SYMBOL_BASE)
 
     def _check_member(self, text: str, e: A.Expr) -> None:
@@ -455,7 +462,10 @@ class Evaluator:
                 parent = parent[rep]
             for p, nm in enumerate(names):
                 columns[nm] = members[:, p]
-            current = Frame(len(members), columns, product)
+            origins = {k: v for k, v in current.origins.items() if k not in names}
+            if whole is not None and whole.arity == 1 and b.names:
+                origins[names[0]] = whole
+            current = Frame(len(members), columns, product, origins)
         if flt is not None:
             keep = np.nonzero(self.cond(flt, current))[0]
             current, parent = current.take(keep), parent[keep]

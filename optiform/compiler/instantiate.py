@@ -12,11 +12,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from optiform.compiler.classify import classify
+from optiform.compiler.defined import Substitution, domain_param
 from optiform.compiler.evaluate import (
     DEFAULT_MAX_SIZE,
     EvalError,
@@ -26,6 +28,7 @@ from optiform.compiler.evaluate import (
 )
 from optiform.compiler.ir import (
     ConstraintBlock,
+    DefinedBlock,
     Frame,
     Objective,
     ParamValue,
@@ -70,7 +73,8 @@ class _Builder:
         self.model = model
         self.data = data
         self.res = analyse(model)
-        declared = {*self.res.sets, *self.res.params, *self.res.variables}
+        declared = {*self.res.sets, *self.res.params, *self.res.variables,
+                    *(d.name for d in self.res.defined)}
         self.scope = Scope(Universe(), declared=declared, max_size=max_size)
         self.ev = Evaluator(self.scope)
         # Name errors do not stop grounding: the rest of the file is still checked.
@@ -116,11 +120,14 @@ class _Builder:
                 self.fail(exc, decl.name)
         variables = self._variables()
         lin = Linearizer(self.ev)
+        subst = Substitution()
+        defined = self._defined(subst, lin)
         objectives = []
         for o in self.model.objectives:
             if o.name in self.failed or self.blocked(o.expr):
                 continue
             try:
+                o = replace(o, expr=subst.expr(o.expr))
                 objectives.append(Objective(o.name, o.sense,
                                             lin.terms(o.expr, Frame.scalar()), o))
             except EvalError as exc:
@@ -130,7 +137,7 @@ class _Builder:
             if c.name in self.failed or self.blocked(c.index, c.expr):
                 continue
             try:
-                block = self._constraint(c, lin)
+                block = self._constraint(replace(c, expr=subst.expr(c.expr)), lin)
                 self._check_numbers(c.name, block.keys, block.terms, c.span, variables,
                                     (block.lower, block.upper))
                 constraints.append(block)
@@ -143,12 +150,14 @@ class _Builder:
             except EvalError as exc:
                 self.fail(exc)
         self._check_parameters()
+        weights = self._weights()
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
         problem_class, convex = classify(variables, objectives, constraints)
         return Problem(self.model.name, self.scope.universe, self.scope.sets,
                        self.scope.params, variables, constraints, objectives, problem_class,
-                       self.model, convex, self.warnings)
+                       self.model, convex, self.warnings, defined,
+                       self._lexicographic(), weights)
 
     def _sources(self) -> dict[str, str]:
         sources = {self.model.file: self.model.source}
@@ -590,6 +599,53 @@ class _Builder:
             self.scope.variables[v.name] = block
             blocks.append(block)
             offset += block.size
+        return blocks
+
+    def _lexicographic(self) -> tuple[str, ...]:
+        c = self.model.combination
+        return tuple(i.name for i in c.items) if c and c.kind == "lexicographic" else ()
+
+    def _weights(self) -> dict[str, float]:
+        """The numbers of a `weights:` line, each finite."""
+        c = self.model.combination
+        if c is None or c.kind != "weights":
+            return {}
+        out: dict[str, float] = {}
+        for item in c.items:
+            columns = {*self.res.variables, *(d.name for d in self.res.defined)}
+            if item.weight is None or self.blocked(item.weight) or (
+                    A.names_in(item.weight) & columns):  # reported by resolve
+                continue
+            try:
+                value = float(self.ev.num(item.weight, Frame.scalar())[0])
+            except EvalError as exc:
+                self.fail(exc)
+                continue
+            if not math.isfinite(value):
+                self.fail(EvalError(f"the weight of `{item.name}` is {value}, not a finite "
+                                    "number", getattr(item.weight, "span", None) or item.span,
+                                    "give each objective a finite weight; 0 leaves it out"))
+            out[item.name] = value
+        return out
+
+    def _defined(self, subst: Substitution, lin: Linearizer) -> list[DefinedBlock]:
+        """Each defined variable grounded over its index, so that a problem in its
+        expression is reported there, used or not; its uses are substituted later."""
+        blocks = []
+        for d in self.res.defined:
+            if d.name in self.failed or self.blocked(d.index, d.expr):
+                self.failed.add(d.name)
+                continue
+            try:
+                frame = self.ev.index_frame(d.index)
+                block = DefinedBlock(d.name, self.ev.block_keys(frame, d.index), frame,
+                                     subst.add(d), d)
+                lin.terms(block.expr, frame)
+            except EvalError as exc:
+                self.fail(exc, d.name)
+                continue
+            self.scope.params[d.name] = domain_param(block, domain_text(d.index))
+            blocks.append(block)
         return blocks
 
     def _bound(self, e: A.Expr | None, frame: Frame, start: float,

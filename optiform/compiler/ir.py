@@ -100,13 +100,17 @@ class Frame:
     n: int
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     product: tuple[Factor, ...] | None = None
+    # the set each index name was bound to, when it was one fixed set of single members:
+    # what `ord(t)`, `prev(t)` and `next(t)` step through
+    origins: dict[str, SetValue] = field(default_factory=dict)
 
     @staticmethod
     def scalar() -> Frame:
         return Frame(1, {}, ())
 
     def take(self, rows: np.ndarray) -> Frame:
-        return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()})
+        return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()},
+                     origins=self.origins)
 
 
 @dataclass
@@ -181,6 +185,22 @@ class ConstraintBlock:
 
 
 @dataclass
+class DefinedBlock:
+    """A defined variable grounded over its index: keys, and its expression with every
+    defined variable it uses already substituted."""
+
+    name: str
+    keys: np.ndarray
+    frame: Frame
+    expr: A.Expr
+    decl: A.DefinedDecl
+
+    @property
+    def arity(self) -> int:
+        return int(self.keys.shape[1])
+
+
+@dataclass
 class Objective:
     name: str
     sense: str  # minimize | maximize
@@ -201,6 +221,10 @@ class Problem:
     model: A.ModelDecl
     convex: bool | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
+    defined: list[DefinedBlock] = field(default_factory=list)  # never columns
+    # the objective section's `lexicographic:` or `weights:` line, the solve's default
+    lexicographic: tuple[str, ...] = ()
+    weights: dict[str, float] = field(default_factory=dict)
 
     @property
     def n_vars(self) -> int:

@@ -14,8 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from optiform.compiler.ordered import ENDS, MEMBER_FUNCS, ORDERED_FUNCS
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
+from optiform.dsl.printer import format_expr
 
 FUNCTIONS = {
     "abs": 1, "exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1,
@@ -25,7 +27,7 @@ ARITH_OPS = {"+", "-", "*", "/", "mod", "^"}
 SET_OPS = {"union", "inter", "diff"}
 COMPARISONS = {"<=", ">=", "==", "!=", "<", ">"}
 
-Decl = A.SetDecl | A.ParamDecl | A.VarDecl | A.ObjectiveDecl | A.ConstraintDecl
+Decl = A.SetDecl | A.ParamDecl | A.VarDecl | A.DefinedDecl | A.ObjectiveDecl | A.ConstraintDecl
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Resolution:
     order: list[A.SetDecl | A.ParamDecl]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: set[str] = field(default_factory=set)  # declarations with a problem
+    # defined variables, each after the defined variables its expression uses
+    defined: list[A.DefinedDecl] = field(default_factory=list)
 
 
 class _Walker:
@@ -47,13 +51,15 @@ class _Walker:
         self.sets = _first(model.sets)
         self.params = _first(model.parameters)
         self.vars = _first(model.variables)
+        self.defined: dict[str, A.DefinedDecl] = _first(model.defined)
+        self.defined_uses: set[str] = set()
         self.diagnostics: list[Diagnostic] = []
         self.deps: set[str] = set()
         self.allow_vars = False
         self.where = ""
 
     def declared(self) -> list[str]:
-        return [*self.sets, *self.params, *self.vars]
+        return [*self.sets, *self.params, *self.vars, *self.defined]
 
     def error(self, message: str, span: Span | None, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, span, hint))
@@ -73,17 +79,20 @@ class _Walker:
                 if name in inner:
                     self.error(f"index `{name}` is already bound here", b.span,
                                "use a different name for the inner index")
-                elif name in self.sets or name in self.params or name in self.vars:
+                elif name in self.sets or name in self.params or name in self.vars \
+                        or name in self.defined:
                     self.error(f"index `{name}` has the name of a declared "
                                f"{self.kind_of(name)}", b.span, "rename the index")
                 inner.add(name)
         return frozenset(inner)
 
     def kind_of(self, name: str) -> str:
-        return "set" if name in self.sets else "parameter" if name in self.params else "variable"
+        return ("set" if name in self.sets else "parameter" if name in self.params
+                else "defined variable" if name in self.defined else "variable")
 
     def keyish(self, e: A.Expr, bound: frozenset[str]) -> bool:
-        return isinstance(e, A.Symbol) or (isinstance(e, A.Name) and e.name in bound)
+        return isinstance(e, A.Symbol) or (isinstance(e, A.Name) and e.name in bound) or (
+            isinstance(e, A.Call) and e.func in MEMBER_FUNCS)
 
     def expr(self, e: A.Expr, bound: frozenset[str], ctx: str) -> None:  # noqa: C901
         if isinstance(e, (A.Number, A.Symbol)):
@@ -154,10 +163,11 @@ class _Walker:
                 self.error(f"set `{n}` used as a number", e.span,
                            f"use `card({n})` for its size, or `i in {n}` to bind an index")
             return
-        if n in self.vars:
+        if n in self.vars or n in self.defined:
             self.var_use(n, e.span)
-            if self.vars[n].index is not None:
-                self.error(f"variable `{n}` is indexed; give its indices: `{n}[...]`", e.span)
+            if (self.vars.get(n) or self.defined[n]).index is not None:
+                self.error(f"{self.kind_of(n)} `{n}` is indexed; give its indices: `{n}[...]`",
+                           e.span)
             return
         if ctx == "key":
             return  # a symbol, such as `bread` in `{bread, milk}` or `cost[bread]`
@@ -168,8 +178,10 @@ class _Walker:
         self.unknown(n, e.span, bound)
 
     def var_use(self, name: str, span: Span | None) -> None:
+        if name in self.defined:
+            self.defined_uses.add(name)
         if not self.allow_vars:
-            self.error(f"variable `{name}` cannot appear in {self.where}", span,
+            self.error(f"{self.kind_of(name)} `{name}` cannot appear in {self.where}", span,
                        "sets, parameters, bounds and conditions use only data and indices")
 
     def subscript(self, e: A.Subscript, bound: frozenset[str]) -> None:
@@ -179,10 +191,10 @@ class _Walker:
             if self.params[n].index is None:
                 self.error(f"parameter `{n}` is a scalar and takes no indices", e.span,
                            f"write `{n}` alone")
-        elif n in self.vars:
+        elif n in self.vars or n in self.defined:
             self.var_use(n, e.span)
-            if self.vars[n].index is None:
-                self.error(f"variable `{n}` is a scalar and takes no indices", e.span,
+            if (self.vars.get(n) or self.defined[n]).index is None:
+                self.error(f"{self.kind_of(n)} `{n}` is a scalar and takes no indices", e.span,
                            f"write `{n}` alone")
         elif n in self.sets:
             self.error(f"set `{n}` is not indexed", e.span,
@@ -193,9 +205,13 @@ class _Walker:
             self.expr(idx, bound, "key")
 
     def call(self, e: A.Call, bound: frozenset[str]) -> None:
+        if e.func in ORDERED_FUNCS:
+            self.ordered_call(e, bound)
+            return
         arity = FUNCTIONS.get(e.func)
         if arity is None:
-            hint = suggest(e.func, FUNCTIONS) or "functions: " + ", ".join(sorted(FUNCTIONS))
+            known = [*FUNCTIONS, *ORDERED_FUNCS]
+            hint = suggest(e.func, known) or "functions: " + ", ".join(sorted(known))
             self.error(f"unknown function `{e.func}`", e.span, hint)
         elif arity > 0 and len(e.args) != arity:
             self.error(f"`{e.func}` takes {arity} argument, not {len(e.args)}", e.span)
@@ -204,6 +220,37 @@ class _Walker:
                        f"for a reduction write `{e.func}(i in I) expr`")
         for a in e.args:
             self.expr(a, bound, "set" if e.func == "card" else "num")
+
+    def ordered_call(self, e: A.Call, bound: frozenset[str]) -> None:
+        """`first(S)`, `last(S)` take a set; `ord(t)` a bound index; `prev(t, k)`,
+        `next`, `prevw`, `nextw` a bound index and an optional number of steps."""
+        if e.func in ENDS:
+            if len(e.args) != 1:
+                self.error(f"`{e.func}` takes 1 argument, a set, not {len(e.args)}", e.span,
+                           f"e.g. `{e.func}(T)`")
+            for a in e.args:
+                self.expr(a, bound, "set")
+            return
+        most = 1 if e.func == "ord" else 2
+        if not 1 <= len(e.args) <= most:
+            takes = "1 argument" if most == 1 else "1 or 2 arguments"
+            self.error(f"`{e.func}` takes {takes}, not {len(e.args)}", e.span,
+                       f"e.g. `{e.func}(t)`" + ("" if most == 1 else f" or `{e.func}(t, 2)`"))
+        index = e.args[0] if e.args else None
+        if e.func == "ord" and isinstance(index, A.Call) and index.func in MEMBER_FUNCS:
+            self.call(index, bound)  # the position of a neighbour: `ord(prevw(t, k))`
+            return
+        if index is not None and not (isinstance(index, A.Name) and index.name in bound):
+            self.error(f"`{format_expr(index)}` is not a bound index: `{e.func}` steps "
+                       "through the set an index is bound to",
+                       getattr(index, "span", None) or e.span,
+                       f"bind it first, e.g. `sum(t in T) x[{e.func}(t)]` or "
+                       f"`c[t in T : ...]`")
+        for a in e.args[1:]:
+            saved, self.allow_vars = self.allow_vars, False
+            saved_where, self.where = self.where, f"the steps of `{e.func}`"
+            self.expr(a, bound, "num")
+            self.allow_vars, self.where = saved, saved_where
 
     def binary(self, e: A.Binary, bound: frozenset[str], ctx: str) -> None:
         op = e.op
@@ -286,11 +333,37 @@ def analyse(model: A.ModelDecl) -> Resolution:
             if e is not None:
                 w.expr(e, bound, "num")
         track(v.name, before)
+    uses: dict[str, set[str]] = {}
+    for d in model.defined:
+        before = len(w.diagnostics)
+        w.in_decl(f"the index of defined variable `{d.name}`", False)
+        bound = w.index(d.index)
+        for b in d.index.binders if d.index else ():
+            if b.names is None:  # its expression says what each member stands for
+                w.error(f"defined variable `{d.name}` names its index: `{format_expr(b.set)}` "
+                        "binds no name", b.span,
+                        f"write `{d.name}[i in {format_expr(b.set)}] = ...` and use `i` in "
+                        "the expression")
+        w.in_decl("a defined variable", True)
+        w.defined_uses = set()
+        if isinstance(d.expr, A.Binary) and d.expr.op in (*COMPARISONS, "in"):
+            w.error(f"defined variable `{d.name}` is given a bound: it names an expression, "
+                    "it is not a column", d.expr.span,
+                    f"keep the expression, and bound `{d.name}` in a constraint, e.g. "
+                    f"`{d.name}_bound: {d.name} {d.expr.op} {format_expr(d.expr.right)}`"
+                    if d.index is None else "keep the expression, and bound "
+                    f"`{d.name}` in a constraint, e.g. `{d.name}_bound[...]: {d.name}[...] "
+                    f"{d.expr.op} {format_expr(d.expr.right)}`")
+        w.expr(d.expr, bound, "num")
+        uses[d.name] = set(w.defined_uses)
+        track(d.name, before)
     for o in model.objectives:
         before = len(w.diagnostics)
         w.in_decl("an objective", True)
         w.expr(o.expr, frozenset(), "num")
         track(o.name, before)
+    if model.combination is not None:
+        _combination(model, w)
     for c in model.constraints:
         before = len(w.diagnostics)
         w.in_decl("an index filter", True)
@@ -302,10 +375,15 @@ def analyse(model: A.ModelDecl) -> Resolution:
     order = _topological(model, graph, w)
     if len(w.diagnostics) > before:
         failed.update(graph)
-    return Resolution(w.sets, w.params, w.vars, order, w.diagnostics, failed)
+    before = len(w.diagnostics)
+    defined = _defined_order(w.defined, uses, w)
+    if len(w.diagnostics) > before:
+        failed.update(uses)
+    return Resolution(w.sets, w.params, w.vars, order, w.diagnostics, failed, defined)
 
 
-def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl]) -> dict[str, Any]:
+def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl | A.DefinedDecl]
+           ) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for d in decls:
         out.setdefault(d.name, d)
@@ -314,7 +392,7 @@ def _first(decls: Iterable[A.SetDecl | A.ParamDecl | A.VarDecl]) -> dict[str, An
 
 def _check_unique(model: A.ModelDecl, w: _Walker) -> None:
     seen: dict[str, Decl] = {}
-    decls: list[Decl] = [*model.sets, *model.parameters, *model.variables,
+    decls: list[Decl] = [*model.sets, *model.parameters, *model.variables, *model.defined,
                          *model.objectives, *model.constraints]
     for d in decls:
         if d.name in seen:
@@ -355,3 +433,56 @@ def _topological(model: A.ModelDecl, graph: dict[str, set[str]],
     for name in decls:
         visit(name)
     return order
+
+
+def _defined_order(defined: dict[str, A.DefinedDecl], uses: dict[str, set[str]],
+                   w: _Walker) -> list[A.DefinedDecl]:
+    """Defined variables, each after those its expression uses; a cycle is an error."""
+    order: list[A.DefinedDecl] = []
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(name: str) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = stack[stack.index(name):] + [name]
+            w.error("defined variables depend on each other in a cycle: " + " -> ".join(cycle),
+                    defined[name].span, "a defined variable names an expression of variables "
+                    "and of defined variables before it; make one of them a variable")
+            return
+        state[name] = 1
+        stack.append(name)
+        for dep in sorted(uses.get(name, ())):
+            if dep == name:
+                w.error(f"defined variable `{name}` is defined in terms of itself",
+                        defined[name].span, "make it a variable and its definition a constraint")
+            else:
+                visit(dep)
+        stack.pop()
+        state[name] = 2
+        order.append(defined[name])
+
+    for name in defined:
+        visit(name)
+    return order
+
+
+def _combination(model: A.ModelDecl, w: _Walker) -> None:
+    """The objective section's `lexicographic:` or `weights:` line names each objective of
+    the model at most once; a weight is data."""
+    assert model.combination is not None
+    names = [o.name for o in model.objectives]
+    seen: set[str] = set()
+    for item in model.combination.items:
+        if item.name not in names:
+            w.error(f"unknown objective `{item.name}` in `{model.combination.kind}:`", item.span,
+                    suggest(item.name, names) or ("objectives: " + ", ".join(names) if names
+                                                  else "declare the objectives above it"))
+        elif item.name in seen:
+            w.error(f"objective `{item.name}` is named twice in `{model.combination.kind}:`",
+                    item.span, "name each objective once")
+        seen.add(item.name)
+        if item.weight is not None:
+            w.in_decl(f"the weight of `{item.name}`", False)
+            w.expr(item.weight, frozenset(), "num")

@@ -172,11 +172,41 @@ class VarDecl:
 
 
 @dataclass(frozen=True)
+class DefinedDecl:
+    """`name[i in I] = expr` in `variables`: a name for an expression of variables,
+    substituted wherever it is used, so that it is never a column."""
+
+    name: str
+    index: Index | None
+    expr: Expr
+    description: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
 class ObjectiveDecl:
     sense: str  # minimize | maximize
     name: str
     expr: Expr
     description: str | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class CombinationItem:
+    """One name of a `lexicographic:` line, or one `name = weight` of a `weights:` line."""
+
+    name: str
+    weight: Expr | None = None
+    span: Span | None = _span()
+
+
+@dataclass(frozen=True)
+class Combination:
+    """The objective section's last line: how its objectives combine into one solve."""
+
+    kind: str  # lexicographic | weights
+    items: tuple[CombinationItem, ...]
     span: Span | None = _span()
 
 
@@ -200,6 +230,8 @@ class ModelDecl:
     variables: tuple[VarDecl, ...] = ()
     objectives: tuple[ObjectiveDecl, ...] = ()
     constraints: tuple[ConstraintDecl, ...] = ()
+    defined: tuple[DefinedDecl, ...] = ()  # the `variables` section's `name = expr` lines
+    combination: Combination | None = None  # the objective section's last line
     file: str = field(default="<model>", compare=False)
     source: str = field(default="", compare=False, repr=False)
 

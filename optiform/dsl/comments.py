@@ -25,7 +25,7 @@ _SECTION_LINE = re.compile(r"^[ \t]*(model|sets|parameters|variables|objective|c
                            re.MULTILINE)
 _SECTION_WORD = re.compile(r"\b(model|sets|parameters|variables|objective|constraints)\b")
 
-Anchor = str  # "model", a section keyword, or "decl:<kind>:<position>"
+Anchor = str  # "model", a section keyword, "combination" or "decl:<kind>:<position>"
 
 
 @dataclass
@@ -50,7 +50,7 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
         anchors.append((text.count("\n", 0, m.start()) + 1, m.group(1)))
     groups: list[tuple[str, tuple[object, ...]]] = [
         ("sets", model.sets), ("parameters", model.parameters),
-        ("variables", model.variables), ("objective", model.objectives),
+        ("variables", (*model.variables, *model.defined)), ("objective", model.objectives),
         ("constraints", model.constraints)]
     columns: dict[Anchor, int] = {}
     for kind, decls in groups:
@@ -59,6 +59,8 @@ def collect(text: str, model: A.ModelDecl) -> Comments:
             if span is not None:
                 anchors.append((span.line, decl_anchor(kind, i)))
                 columns[decl_anchor(kind, i)] = span.column
+    if model.combination is not None and model.combination.span is not None:
+        anchors.append((model.combination.span.line, "combination"))
     anchors.sort(key=lambda a: a[0])
     lines = [a[0] for a in anchors]
     source_lines = text.split("\n")

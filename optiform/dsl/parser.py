@@ -8,6 +8,7 @@ constraint, an unclosed bracket) what to write instead.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
@@ -220,6 +221,9 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     if token.type == "EQUAL" and _in_constraints(text, pos):
         return Diagnostic("`=` is not a comparison", span,
                           "write `==` for an equality constraint", kind="syntax")
+    slip = _misspelt_sense(text, file, pos, expected)
+    if slip is not None:
+        return slip
     if str(token) in KEYWORDS:
         found = f"keyword `{token}`"
     hint = f"expected {_expected_words(expected)}"
@@ -235,6 +239,27 @@ def _describe(exc: UnexpectedInput, text: str, file: str) -> Diagnostic:
     elif str(token) in KEYWORDS and "NAME" in expected:
         hint += f"; `{token}` is reserved, quote it (\"{token}\") to use it as a symbol"
     return Diagnostic(f"unexpected {found}", span, hint, kind="syntax")
+
+
+def _misspelt_sense(text: str, file: str, pos: int, expected: set[str]) -> Diagnostic | None:
+    """`minimise cost: x` in the objective section: a line that starts with a name reads as
+    a `lexicographic:` or `weights:` line, which wants `:` after its first word; the slip
+    is the first word, not the token after it."""
+    start = text.rfind("\n", 0, pos) + 1
+    word = text[start:pos].strip()
+    if "COLON" not in expected or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", word) or (
+            word in ("lexicographic", "weights")):  # the colon is what is missing
+        return None
+    before = text[:start]
+    marks = {k: before.rfind("\n" + k) for k in SECTIONS[1:]}
+    if max(marks, key=lambda k: marks[k]) != "objective" or marks["objective"] < 0:
+        return None
+    where = _span_at(text, file, text.index(word, start))
+    where = Span(file, where.line, where.column, where.line, where.column + len(word))
+    close = difflib.get_close_matches(word, ["minimize", "maximize"], n=1, cutoff=0.6)
+    hint = (f"did you mean `{close[0]}`? " if close else "") + (
+        "an objective starts with `minimize` or `maximize`: `minimize cost: expr`")
+    return Diagnostic(f"unexpected `{word}`", where, hint, kind="syntax")
 
 
 def _in_constraints(text: str, pos: int) -> bool:

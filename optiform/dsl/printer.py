@@ -356,6 +356,14 @@ def _var_decl(d: A.VarDecl) -> _Decl:
                  d.description)
 
 
+def _defined_decl(d: A.DefinedDecl) -> _Decl:
+    def body(column: int, width: int) -> list[str]:
+        value = _value_lines(d.expr, column + 2, width)
+        return [f"= {value[0]}", *value[1:]]
+
+    return _Decl(d.name + _index(d.index), body, d.description)
+
+
 def _objective_decl(d: A.ObjectiveDecl) -> _Decl:
     def body(column: int, width: int) -> list[str]:
         flat = format_expr(d.expr)
@@ -410,6 +418,13 @@ def _layout(decls: list[_Decl], anchors: list[str] | None = None,
     return out
 
 
+def format_combination(c: A.Combination) -> str:
+    """`lexicographic: a, b` or `weights: a = 1, b = 0.5`."""
+    items = [i.name if i.weight is None else f"{i.name} = {_at(i.weight, Level.ARITH)}"
+             for i in c.items]
+    return f"{c.kind}: {', '.join(items)}"
+
+
 # ---- models ----------------------------------------------------------------
 
 
@@ -444,17 +459,24 @@ def _format_model(model: A.ModelDecl, comments: Comments | None) -> str:
     sections: list[tuple[str, list[_Decl]]] = [
         ("sets", [_set_decl(d) for d in model.sets]),
         ("parameters", [_param_decl(d) for d in model.parameters]),
-        ("variables", [_var_decl(d) for d in model.variables]),
+        # defined variables follow the columns they are made of
+        ("variables", [*map(_var_decl, model.variables), *map(_defined_decl, model.defined)]),
         ("objective", [_objective_decl(d) for d in model.objectives]),
         ("constraints", [_constraint_decl(d) for d in model.constraints]),
     ]
     for keyword, decls in sections:
+        combination = model.combination if keyword == "objective" else None
         # `variables` is required, so an empty one is still written
-        if decls or keyword == "variables":
+        if decls or keyword == "variables" or combination is not None:
             anchors = [decl_anchor(keyword, i) for i in range(len(decls))]
             out += [*comments.leading.get(keyword, []),
                     _with_trailing(keyword, comments.trailing.get(keyword)),
-                    *_layout(decls, anchors, comments), ""]
+                    *_layout(decls, anchors, comments)]
+            if combination is not None:
+                out += [INDENT + c for c in comments.leading.get("combination", [])]
+                out.append(INDENT + _with_trailing(format_combination(combination),
+                                                   comments.trailing.get("combination")))
+            out.append("")
     out += comments.footer
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -348,7 +348,7 @@ class _Document:
         self.model = model
         self.set_names = {s.name for s in model.sets}
         declared = {*self.set_names, *(p.name for p in model.parameters),
-                    *(v.name for v in model.variables)}
+                    *(v.name for v in model.variables), *(d.name for d in model.defined)}
         self.math = self.math_class(frozenset(declared))
 
     # -- the facts of each element, in this document's notation --
@@ -437,6 +437,9 @@ class _Document:
             if v.init is not None:
                 body += f"{self.sep()}{self.word('starting at ')}{init}"
             out.append(_Line(head, body, forall, v.description or ""))
+        for d in self.model.defined:  # a name for an expression, not a column
+            head, forall, (value,) = self.declaration(d.name, d.index, d.expr)
+            out.append(_Line(head, f"{head} := {value}", forall, d.description or ""))
         return out
 
     def objectives(self) -> list[_Line]:
@@ -450,6 +453,16 @@ class _Document:
             _, forall, (body,) = self.declaration(c.name, c.index, c.expr)
             out.append(_Line(self.math.name(c.name), body, forall, c.description or ""))
         return out
+
+    def combination(self, c: A.Combination) -> str:
+        """How the objectives combine: an order of priority, or a weighted sum."""
+        m = self.math
+        if c.kind == "lexicographic":
+            return self.word("lexicographic: ") + self.word(", then ").join(
+                m.name(i.name) for i in c.items)
+        terms = [f"{m.at(i.weight, Level.PRODUCT)}{m.times(A.Name(i.name))}{m.name(i.name)}"
+                 for i in c.items if i.weight is not None]
+        return self.word("weighted: ") + " + ".join(terms)
 
     def literal(self, e: A.DictLiteral | A.ListLiteral) -> str:
         """A literal in full when short, otherwise its shape and the range of its values."""
@@ -518,6 +531,8 @@ class _TextDocument(_Document):
                 verb = o.sense
                 note = f"    ({o.note})" if o.note else ""
                 out.append(f"  {verb} {o.head}:  {o.body}{note}")
+            if self.model.combination is not None:
+                out.append(f"  {self.combination(self.model.combination)}")
             out.append("")
         if self.model.constraints:
             out += ["Constraints", *self.constraint_lines(), ""]
@@ -578,6 +593,8 @@ class _LatexDocument(_Document):
         for o in self.objectives():
             verb = r"\min" if o.sense == "minimize" else r"\max"
             rows.append((verb, f"{o.body}\\qquad ({o.head})"))
+        if self.model.combination is not None:
+            rows.append(("", self.combination(self.model.combination)))
         for i, c in enumerate(self.constraints()):
             forall = rf"\quad {m.ops['forall']}\, {c.forall}" if c.forall else ""
             label = r"\text{s.t.}" if i == 0 else ""
@@ -626,7 +643,7 @@ class _MarkdownDocument(_LatexDocument):
                         if line.forall else ""
                     out.append(f"| ${line.head}$ | ${line.body}{forall}$ | {line.note} |")
                 out.append("")
-        if self.model.variables:
+        if self.model.variables or self.model.defined:
             out += ["**Variables**", "", "| | | |", "|---|---|---|"]
             for v in self.variables():
                 forall = rf" \quad {self.math.ops['forall']}\, {v.forall}" if v.forall else ""
@@ -637,6 +654,8 @@ class _MarkdownDocument(_LatexDocument):
             for o in self.objectives():
                 verb = r"\min" if o.sense == "minimize" else r"\max"
                 out += ["$$", f"{verb}\\quad {o.body}", "$$", ""]
+            if self.model.combination is not None:
+                out += ["$$", self.combination(self.model.combination), "$$", ""]
         if self.model.constraints:
             out += ["**Constraints**", ""]
             for c in self.constraints():

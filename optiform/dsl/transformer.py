@@ -14,9 +14,10 @@ from typing import Any
 from lark import Token, Transformer, Tree, v_args
 from lark.tree import Meta
 
-from optiform.diagnostics import Diagnostic, Span
+from optiform.diagnostics import Diagnostic, Span, suggest
 from optiform.dsl import ast as A
 
+COMBINATIONS = ("lexicographic", "weights")
 SECTION_ORDER = ("sets", "parameters", "variables", "objective", "constraints")
 
 
@@ -110,9 +111,14 @@ class ToAst(Transformer[Token, A.ModelDecl]):
             description=description,
             sets=tuple(sections.get("sets", ())),
             parameters=tuple(sections.get("parameters", ())),
-            variables=tuple(sections.get("variables", ())),
-            objectives=tuple(sections.get("objective", ())),
+            variables=tuple(d for d in sections.get("variables", ())
+                            if isinstance(d, A.VarDecl)),
+            objectives=tuple(d for d in sections.get("objective", ())
+                             if isinstance(d, A.ObjectiveDecl)),
             constraints=tuple(sections.get("constraints", ())),
+            defined=tuple(d for d in sections.get("variables", ())
+                          if isinstance(d, A.DefinedDecl)),
+            combination=self._combination(sections.get("objective", [])),
             file=self.file,
             source=self.source,
         )
@@ -197,6 +203,12 @@ class ToAst(Transformer[Token, A.ModelDecl]):
                          fields.get("lower"), fields.get("upper"), fields.get("init"),
                          self._pick(children, _Description), self._span(name))
 
+    def defined_decl(self, meta: Meta, children: list[Any]) -> A.DefinedDecl:
+        name = children[0]
+        expr = next(c for c in children[1:] if isinstance(c, A.Expr))
+        return A.DefinedDecl(str(name), self._pick(children, A.Index), expr,
+                             self._pick(children, _Description), self._span(name))
+
     def domain(self, meta: Meta, children: list[Any]) -> _Attr:
         return _Attr("domain", children[0], self._span(meta))  # type: ignore[arg-type]
 
@@ -222,6 +234,34 @@ class ToAst(Transformer[Token, A.ModelDecl]):
         sense, name, expr = children[0], children[1], children[2]
         return A.ObjectiveDecl(sense, str(name), expr, self._pick(children[3:], _Description),
                                self._span(name))
+
+    def _combination(self, decls: list[Any]) -> A.Combination | None:
+        lines = [d for d in decls if isinstance(d, A.Combination)]
+        for extra in lines[1:]:  # two objective sections, each with its line
+            self._error("the objectives' combination is given twice", extra.span, "keep one")
+        return lines[0] if lines else None
+
+    def combination(self, meta: Meta, children: list[Any]) -> A.Combination:
+        word, items = str(children[0]), tuple(children[1:])
+        span = self._span(children[0])
+        if word not in COMBINATIONS:
+            self._error(f"`{word}:` is not a way to combine objectives", span,
+                        suggest(word, COMBINATIONS) or "the objective section ends with "
+                        "`lexicographic: a, b` (in that order) or `weights: a = 1, b = 0.5`, "
+                        "after the objectives")
+        for item in items:
+            if word == "lexicographic" and item.weight is not None:
+                self._error(f"a lexicographic order takes names only, not `{item.name} = ...`",
+                            item.span, "write `lexicographic: a, b`, or `weights: a = 1, "
+                            "b = 0.5` for a weighted sum")
+            elif word == "weights" and item.weight is None:
+                self._error(f"objective `{item.name}` has no weight", item.span,
+                            f"write `{item.name} = 1`")
+        return A.Combination(word, items, span)
+
+    def combination_item(self, meta: Meta, children: list[Any]) -> A.CombinationItem:
+        weight = children[1] if len(children) > 1 else None
+        return A.CombinationItem(str(children[0]), weight, self._span(children[0]))
 
     def sense(self, meta: Meta, children: list[Token]) -> str:
         return str(children[0])

@@ -341,7 +341,7 @@ def test_format_source_reports_syntax_errors() -> None:
 
 
 NAMES = ["a", "b", "x", "I", "J", "cost", "n_1", "_t", "summary", "index", "minx", "inflow"]
-FUNCS = ["sqrt", "abs", "card", "f"]
+FUNCS = ["sqrt", "abs", "card", "f", "first", "last", "ord", "prev", "next", "prevw", "nextw"]
 BINARY_OPS = ["or", "and", "<=", ">=", "==", "!=", "<", ">", "in", "union", "diff", "inter",
               "..", "+", "-", "*", "/", "mod", "^"]
 TEXT = st.text(alphabet="abcXYZ 019_#'$-", max_size=8)
@@ -418,6 +418,7 @@ def test_every_node_in_every_declaration_slot(child: A.Expr) -> None:
         objectives=(A.ObjectiveDecl("minimize", "o", child, "d"),),
         constraints=(A.ConstraintDecl("c", index, child, "d"),
                      A.ConstraintDecl("e", None, child)),
+        defined=(A.DefinedDecl("dv", index, child, "d"), A.DefinedDecl("du", None, child)),
     )
     _round_trip(model)
 
@@ -499,15 +500,26 @@ var_decls = st.builds(
 objective_decls = st.builds(A.ObjectiveDecl, st.sampled_from(["minimize", "maximize"]), names,
                             small, descriptions)
 constraint_decls = st.builds(A.ConstraintDecl, names, indices, small, descriptions)
+defined_decls = st.builds(A.DefinedDecl, names, indices, small, descriptions)
 
 
 def _few(decls: st.SearchStrategy[object]) -> st.SearchStrategy[tuple[object, ...]]:
     return st.lists(decls, max_size=2).map(tuple)
 
 
+def _combination_items(weighted: bool) -> st.SearchStrategy[tuple[A.CombinationItem, ...]]:
+    weights = small if weighted else st.none()
+    return st.lists(st.builds(A.CombinationItem, names, weights), min_size=1,
+                    max_size=3).map(tuple)
+
+
+combinations = st.none() | st.builds(A.Combination, st.just("lexicographic"),
+                                     _combination_items(False)) | st.builds(
+    A.Combination, st.just("weights"), _combination_items(True))
+
 models = st.builds(
     A.ModelDecl, names, descriptions, _few(set_decls), _few(param_decls), _few(var_decls),
-    _few(objective_decls), _few(constraint_decls),
+    _few(objective_decls), _few(constraint_decls), _few(defined_decls), combinations,
 )
 
 
