@@ -22,6 +22,7 @@ from rich.table import Table
 
 from optiform import api
 from optiform.backends import BackendError, available_solvers
+from optiform.batching.command import batch
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
@@ -566,6 +567,9 @@ def eval_(
         if s.errors:
             err.print(f"{s.dataset}: {s.errors} problem(s) hit endpoint errors and were not "
                       "recorded; run the same command again to retry them", markup=False)
+
+app.command()(batch)
+
 
 def main() -> None:
     app()

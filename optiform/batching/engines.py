@@ -1,0 +1,187 @@
+"""Where the scenarios of a batch run: a local process pool, or Ray.
+
+Each engine ships the parsed model once (to each pool worker as it starts; to
+Ray's object store with `ray.put`), then one small task per scenario, with a
+bounded number in flight so that a long batch never queues everything at
+once. Outcomes come back in the order they finish. Leaving the `with` block
+by an exception (Ctrl-C) stops the workers and what is still queued. Ray is
+imported only when its engine starts, through `extras.require`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
+from types import TracebackType
+from typing import Any, Protocol
+
+from optiform.batching.worker import Outcome, Task, error_text, solve_task
+from optiform.dsl import ast as A
+from optiform.extras import require
+
+Finished = Iterator[tuple[Task, Outcome]]
+_DIED = ("the worker process died while solving (out of memory, or a crash in the "
+         "solver); the scenarios it held are marked failed")
+
+
+class Engine(Protocol):
+    def __enter__(self) -> Engine: ...
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def describe(self) -> str:
+        """The `engine:` line."""
+        ...
+
+    def run(self, decl: A.ModelDecl, tasks: Iterable[Task]) -> Finished: ...
+
+
+# The model a pool worker was started with (one per process, set by `_start_worker`).
+_MODEL: list[A.ModelDecl] = []
+
+
+def _start_worker(decl: A.ModelDecl) -> None:
+    # Its own process group: Ctrl-C at the terminal reaches the driver alone, which
+    # then stops the workers, instead of each solve ending early as `interrupted`.
+    os.setpgrp()
+    _MODEL[:] = [decl]
+
+
+def _solve_in_worker(task: Task) -> Outcome:
+    return solve_task(_MODEL[0], task)
+
+
+class ProcessEngine:
+    """A local pool of `workers` processes (the CPU count by default).
+
+    Workers come from a fork server that has imported optiform and nothing else,
+    so starting one is cheap and safe although the driver may have loaded torch
+    or Ray (forking a process with their threads running is not).
+    """
+
+    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+        if address is not None:
+            raise ValueError("the process engine runs on this machine; an address is Ray's")
+        self.workers = workers or os.cpu_count() or 1
+        self.pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessEngine:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self.pool is None:
+            return
+        if kind is not None:
+            for process in list(self.pool._processes.values()):
+                process.terminate()  # Python 3.14's terminate_workers(), by hand
+        self.pool.shutdown(wait=kind is None, cancel_futures=True)
+
+    def describe(self) -> str:
+        return f"processes ({self.workers})"
+
+    def _start(self, decl: A.ModelDecl) -> ProcessPoolExecutor:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["optiform.batching.worker"])
+        return ProcessPoolExecutor(self.workers, mp_context=context,
+                                   initializer=_start_worker, initargs=(decl,))
+
+    def run(self, decl: A.ModelDecl, tasks: Iterable[Task]) -> Finished:
+        queue = iter(tasks)
+        running: dict[Future[Outcome], Task] = {}
+
+        def submit(task: Task) -> None:
+            if self.pool is None:
+                self.pool = self._start(decl)
+            running[self.pool.submit(_solve_in_worker, task)] = task
+
+        for task in islice(queue, 2 * self.workers):
+            submit(task)
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = running.pop(future)
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool:
+                    outcome = Outcome.failed(_DIED)
+                    if self.pool is not None:
+                        self.pool.shutdown(wait=False)
+                        self.pool = None  # the next scenario gets a fresh pool
+                yield task, outcome
+                if (nxt := next(queue, None)) is not None:
+                    submit(nxt)
+
+
+class RayEngine:
+    """Ray: a local instance of `workers` CPUs, or the cluster at `address`.
+
+    One task per scenario, one CPU each. A Ray already initialised in this
+    process (a notebook, a test's fixture) is used as it is and left running.
+    """
+
+    def __init__(self, workers: int | None = None, address: str | None = None) -> None:
+        self.workers = workers
+        self.address = address
+        self.started = False
+        self.ray: Any = None
+        self.pending: list[Any] = []
+
+    def __enter__(self) -> RayEngine:
+        ray = self.ray = require("ray", "--ray")
+        if not ray.is_initialized():
+            quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}
+            if self.address is not None:
+                ray.init(address=self.address, **quiet)
+            else:
+                ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+            self.started = True
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        for ref in self.pending:
+            self.ray.cancel(ref, force=True)
+        if self.started:
+            self.ray.shutdown()
+
+    def describe(self) -> str:
+        if self.address is not None:
+            return f"ray at {self.address}"
+        cpus = int(self.ray.cluster_resources().get("CPU", 0))
+        return f"ray (local, {cpus} CPUs)"
+
+    def run(self, decl: A.ModelDecl, tasks: Iterable[Task]) -> Finished:
+        ray = self.ray
+        model = ray.put(decl)  # once; each task gets the reference, not a copy
+        remote = ray.remote(num_cpus=1)(solve_task)
+        limit = 4 * max(1, int(ray.cluster_resources().get("CPU", 1)))
+        queue = iter(tasks)
+        running = {remote.remote(model, t): t for t in islice(queue, limit)}
+        self.pending = list(running)
+        while running:
+            ready, rest = ray.wait(list(running), num_returns=1)
+            if rest:
+                more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
+                ready += more
+            for ref in ready:
+                task = running.pop(ref)
+                try:
+                    outcome = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    outcome = Outcome.failed(error_text(exc))
+                yield task, outcome
+                if (nxt := next(queue, None)) is not None:
+                    running[remote.remote(model, nxt)] = nxt
+            self.pending = list(running)
+
+
+ENGINES: dict[str, Callable[[int | None, str | None], Engine]] = {
+    "processes": ProcessEngine,
+    "ray": RayEngine,
+}

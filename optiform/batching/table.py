@@ -1,0 +1,150 @@
+"""The batch's table: its columns, and the output file written row by row.
+
+A CSV output is appended to and flushed after each row; a parquet one is
+rewritten to a temporary file and renamed over the old one after each row.
+Either way a crash loses no finished row, and an existing file is read back
+first so that its scenarios are skipped (matched by data path and grid
+values). pyarrow is imported only for parquet, through `extras.require`.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from optiform.dsl import ast as A
+from optiform.extras import require
+
+RESULT_COLUMNS = ("status", "objective")
+CHECK_COLUMNS = ("check", "max_violation", "seconds", "solve_seconds", "error")
+NUMERIC = {"objective", "max_violation", "seconds", "solve_seconds"}
+
+
+class OutputError(ValueError):
+    """An output file that cannot be written or resumed; the message says why."""
+
+
+def columns(decl: A.ModelDecl, grid: Sequence[str]) -> list[str]:
+    """`scenario`, `data`, the grid's names, `status`, `objective`, one
+    `objective.NAME` per objective, the check's verdict and largest violation,
+    the times and the error."""
+    return ["scenario", "data", *grid, *RESULT_COLUMNS,
+            *(f"objective.{o.name}" for o in decl.objectives), *CHECK_COLUMNS]
+
+
+def row_key(row: dict[str, Any], grid: Sequence[str]) -> tuple[str, ...]:
+    """The key of `Scenario.key` for a row, read back from a file or not."""
+    return (_text(row.get("data")), *(_text(row.get(name)) for name in grid))
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+class Output(Protocol):
+    rows: list[dict[str, Any]]  # what the file held when opened, then each row appended
+
+    def append(self, row: dict[str, Any]) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class CsvOutput:
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.path, self.header = path, header
+        self.rows = self._read() if path.exists() and path.stat().st_size else []
+        new = not self.rows and not (path.exists() and path.stat().st_size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file: IO[str] = path.open("a", encoding="utf-8", newline="")
+        self.writer = csv.DictWriter(self.file, header, lineterminator="\n")
+        if new:
+            self.writer.writeheader()
+            self.file.flush()
+
+    def _read(self) -> list[dict[str, Any]]:
+        with self.path.open(encoding="utf-8", newline="") as f:
+            reader = csv.DictReader(f)
+            _same_columns(self.path, list(reader.fieldnames or []), self.header)
+            # A last line cut short by a crash has too few cells: it is redone.
+            grid = self.header[2:self.header.index("status")]
+            return [_typed(r, grid) for r in reader if None not in r.values()]
+
+    def append(self, row: dict[str, Any]) -> None:
+        self.writer.writerow({k: _cell(row.get(k)) for k in self.header})
+        self.file.flush()
+        self.rows.append(row)
+
+    def close(self) -> None:
+        self.file.close()
+
+
+class ParquetOutput:
+    def __init__(self, path: Path, header: list[str]) -> None:
+        self.pq = require("pyarrow.parquet", "--output FILE.parquet")
+        self.pa = require("pyarrow", "--output FILE.parquet")
+        self.path, self.header = path, header
+        self.rows = []
+        if path.exists():
+            table = self.pq.read_table(path)
+            _same_columns(path, table.column_names, header)
+            self.rows = table.to_pylist()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def append(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        self._write()
+
+    def _write(self) -> None:
+        fields = [(name, self.pa.float64() if name in NUMERIC or name.startswith("objective.")
+                   else None) for name in self.header]
+        arrays = [self.pa.array([r.get(name) for r in self.rows], type=kind)
+                  for name, kind in fields]
+        table = self.pa.Table.from_arrays(arrays, names=self.header)
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        self.pq.write_table(table, partial)
+        os.replace(partial, self.path)
+
+    def close(self) -> None:
+        if not self.path.exists():  # a batch with nothing to run still leaves its table
+            self._write()
+
+
+OUTPUTS: dict[str, Callable[[Path, list[str]], Output]] = {
+    ".csv": CsvOutput, ".parquet": ParquetOutput}
+
+
+def open_output(path: Path, header: list[str]) -> Output:
+    kind = OUTPUTS.get(path.suffix.lower())
+    if kind is None:
+        raise OutputError(f"--output `{path}`: write a .csv or a .parquet file")
+    return kind(path, header)
+
+
+def _same_columns(path: Path, found: list[str], header: list[str]) -> None:
+    if found != header:
+        raise OutputError(
+            f"`{path}` holds another batch's table (columns {', '.join(found)}), not this "
+            f"one's ({', '.join(header)}); give another --output, or delete it to start over")
+
+
+def _cell(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return repr(value) if isinstance(value, float) else value
+
+
+def _typed(row: dict[str, str], grid: Sequence[str]) -> dict[str, Any]:
+    """A CSV row with its numbers as numbers again (NaN where a result is empty)."""
+    out: dict[str, Any] = dict(row)
+    for name, text in row.items():
+        if name in NUMERIC or name.startswith("objective."):
+            out[name] = float(text) if text else math.nan
+        elif name in grid and text:
+            out[name] = int(text) if text.lstrip("+-").isdigit() else float(text)
+    return out
