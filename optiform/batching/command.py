@@ -38,7 +38,7 @@ def batch(
                                           dir_okay=False, readable=True)],
     datas: Annotated[list[Path] | None, typer.Argument(
         help="Data files, one scenario each: JSON, YAML, or folders of CSV files.",
-        exists=True, show_default=False)] = None,
+        exists=True, show_default=False, metavar="DATA")] = None,
     grid: Annotated[list[str] | None, typer.Option(
         help="NAME=V1,V2,...: a scalar parameter's values, crossed with the files and "
              "the other grids; repeat for more.")] = None,

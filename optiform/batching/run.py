@@ -19,7 +19,7 @@ from typing import Any
 from optiform.api import Model
 from optiform.batching.engines import ENGINES, Engine
 from optiform.batching.scenarios import GridValue, Scenario, check_grid, scenarios
-from optiform.batching.table import Output, columns, open_output, row_key
+from optiform.batching.table import Output, cell, columns, open_output, row_key
 from optiform.batching.worker import Outcome, SolveSettings, Task, error_text, outcome_fields
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl import ast as A
@@ -65,7 +65,7 @@ class Stream:
         self.buffer.truncate()
 
     def append(self, row: dict[str, Any]) -> None:
-        self.writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        self.writer.writerow({k: cell(v) for k, v in row.items()})
         self._flush()
         self.rows.append(row)
 

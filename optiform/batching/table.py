@@ -76,7 +76,7 @@ class CsvOutput:
             return [_typed(r, grid) for r in reader if None not in r.values()]
 
     def append(self, row: dict[str, Any]) -> None:
-        self.writer.writerow({k: _cell(row.get(k)) for k in self.header})
+        self.writer.writerow({k: cell(row.get(k)) for k in self.header})
         self.file.flush()
         self.rows.append(row)
 
@@ -133,7 +133,8 @@ def _same_columns(path: Path, found: list[str], header: list[str]) -> None:
             f"one's ({', '.join(header)}); give another --output, or delete it to start over")
 
 
-def _cell(value: Any) -> Any:
+def cell(value: Any) -> Any:
+    """A CSV cell: empty for no value, a float as Python writes it back exactly."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return repr(value) if isinstance(value, float) else value
