@@ -1,7 +1,8 @@
 """Where the scenarios of a batch run: a local process pool, or Ray.
 
-Each engine ships the parsed model once (to each pool worker as it starts; to
-Ray's object store with `ray.put`), then one small task per scenario, with a
+Each engine ships what every task shares (for a batch, the parsed model) once,
+to each pool worker as it starts or to Ray's object store with `ray.put`, then
+one small task per scenario (or benchmark problem, for `eval --ray`), with a
 bounded number in flight so that a long batch never queues everything at
 once. Outcomes come back in the order they finish. Leaving the `with` block
 by an exception (Ctrl-C) stops the workers and what is still queued. Ray is
@@ -17,13 +18,16 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from optiform.batching.worker import Outcome, Task, error_text, solve_task
-from optiform.dsl import ast as A
+from optiform.batching.worker import error_text
 from optiform.extras import require
 
-Finished = Iterator[tuple[Task, Outcome]]
+S = TypeVar("S")  # what every task shares: shipped once
+T = TypeVar("T")  # one task
+R = TypeVar("R")  # its answer
+Work = Callable[[S, T], R]  # a module-level function, so that workers import it by name
+Failed = Callable[[str], R]  # the answer of a task whose worker died, from the reason
 _DIED = ("the worker process died while solving (out of memory, or a crash in the "
          "solver); the scenarios it held are marked failed")
 
@@ -38,22 +42,26 @@ class Engine(Protocol):
         """The `engine:` line."""
         ...
 
-    def run(self, decl: A.ModelDecl, tasks: Iterable[Task]) -> Finished: ...
+    def map(self, work: Work[S, T, R], shared: S, tasks: Iterable[T],
+            failed: Failed[R]) -> Iterator[tuple[T, R]]:
+        """`work(shared, task)` for each task, answers in the order they finish."""
+        ...
 
 
-# The model a pool worker was started with (one per process, set by `_start_worker`).
-_MODEL: list[A.ModelDecl] = []
+# What a pool worker was started with (one per process, set by `_start_worker`).
+_SHARED: list[Any] = []
 
 
-def _start_worker(decl: A.ModelDecl) -> None:
+def _start_worker(work: Work[Any, Any, Any], shared: Any) -> None:
     # Its own process group: Ctrl-C at the terminal reaches the driver alone, which
     # then stops the workers, instead of each solve ending early as `interrupted`.
     os.setpgrp()
-    _MODEL[:] = [decl]
+    _SHARED[:] = [work, shared]
 
 
-def _solve_in_worker(task: Task) -> Outcome:
-    return solve_task(_MODEL[0], task)
+def _in_worker(task: Any) -> Any:
+    work, shared = _SHARED
+    return work(shared, task)
 
 
 class ProcessEngine:
@@ -85,20 +93,19 @@ class ProcessEngine:
     def describe(self) -> str:
         return f"processes ({self.workers})"
 
-    def _start(self, decl: A.ModelDecl) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["optiform.batching.worker"])
-        return ProcessPoolExecutor(self.workers, mp_context=context,
-                                   initializer=_start_worker, initargs=(decl,))
-
-    def run(self, decl: A.ModelDecl, tasks: Iterable[Task]) -> Finished:
+    def map(self, work: Work[S, T, R], shared: S, tasks: Iterable[T],
+            failed: Failed[R]) -> Iterator[tuple[T, R]]:
         queue = iter(tasks)
-        running: dict[Future[Outcome], Task] = {}
+        running: dict[Future[R], T] = {}
 
-        def submit(task: Task) -> None:
+        def submit(task: T) -> None:
             if self.pool is None:
-                self.pool = self._start(decl)
-            running[self.pool.submit(_solve_in_worker, task)] = task
+                context = multiprocessing.get_context("forkserver")
+                context.set_forkserver_preload(["optiform.batching.worker"])
+                self.pool = ProcessPoolExecutor(self.workers, mp_context=context,
+                                                initializer=_start_worker,
+                                                initargs=(work, shared))
+            running[self.pool.submit(_in_worker, task)] = task
 
         for task in islice(queue, 2 * self.workers):
             submit(task)
@@ -107,13 +114,13 @@ class ProcessEngine:
             for future in done:
                 task = running.pop(future)
                 try:
-                    outcome = future.result()
+                    answer = future.result()
                 except BrokenProcessPool:
-                    outcome = Outcome.failed(_DIED)
+                    answer = failed(_DIED)
                     if self.pool is not None:
                         self.pool.shutdown(wait=False)
-                        self.pool = None  # the next scenario gets a fresh pool
-                yield task, outcome
+                        self.pool = None  # the next task gets a fresh pool
+                yield task, answer
                 if (nxt := next(queue, None)) is not None:
                     submit(nxt)
 
@@ -156,28 +163,29 @@ class RayEngine:
         cpus = int(self.ray.cluster_resources().get("CPU", 0))
         return f"ray (local, {cpus} CPUs)"
 
-    def run(self, decl: A.ModelDecl, tasks: Iterable[Task]) -> Finished:
+    def map(self, work: Work[S, T, R], shared: S, tasks: Iterable[T],
+            failed: Failed[R]) -> Iterator[tuple[T, R]]:
         ray = self.ray
-        model = ray.put(decl)  # once; each task gets the reference, not a copy
-        remote = ray.remote(num_cpus=1)(solve_task)
+        ref = ray.put(shared)  # once; each task gets the reference, not a copy
+        remote = ray.remote(num_cpus=1)(work)
         limit = 4 * max(1, int(ray.cluster_resources().get("CPU", 1)))
         queue = iter(tasks)
-        running = {remote.remote(model, t): t for t in islice(queue, limit)}
+        running = {remote.remote(ref, t): t for t in islice(queue, limit)}
         self.pending = list(running)
         while running:
             ready, rest = ray.wait(list(running), num_returns=1)
             if rest:
                 more, _ = ray.wait(rest, num_returns=len(rest), timeout=0)
                 ready += more
-            for ref in ready:
-                task = running.pop(ref)
+            for done in ready:
+                task = running.pop(done)
                 try:
-                    outcome = ray.get(ref)
+                    answer = ray.get(done)
                 except ray.exceptions.RayError as exc:
-                    outcome = Outcome.failed(error_text(exc))
-                yield task, outcome
+                    answer = failed(error_text(exc))
+                yield task, answer
                 if (nxt := next(queue, None)) is not None:
-                    running[remote.remote(model, nxt)] = nxt
+                    running[remote.remote(ref, nxt)] = nxt
             self.pending = list(running)
 
 

@@ -20,7 +20,14 @@ from optiform.api import Model
 from optiform.batching.engines import ENGINES, Engine
 from optiform.batching.scenarios import GridValue, Scenario, check_grid, scenarios
 from optiform.batching.table import Output, cell, columns, open_output, row_key
-from optiform.batching.worker import Outcome, SolveSettings, Task, error_text, outcome_fields
+from optiform.batching.worker import (
+    Outcome,
+    SolveSettings,
+    Task,
+    error_text,
+    outcome_fields,
+    solve_task,
+)
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
@@ -150,5 +157,5 @@ def _drive(runner: Engine, decl: A.ModelDecl, pending: list[Scenario],
                     continue
             yield Task(number, cached[1] if scenario.data else {}, scenario.grid, settings)
 
-    for task, outcome in runner.run(decl, tasks()):
+    for task, outcome in runner.map(solve_task, decl, tasks(), Outcome.failed):
         record(by_number[task.number], outcome)
