@@ -24,6 +24,7 @@ from rich.table import Table
 from optiform import api
 from optiform.backends import BackendError, available_solvers
 from optiform.batching.command import batch
+from optiform.batching.engines import EngineError
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
@@ -564,7 +565,7 @@ def eval_(
                                    concurrency=concurrency, tolerance=tolerance, limit=limit,
                                    question_field=question_field, answer_field=answer_field,
                                    console=err, engine=engine)
-    except MissingExtra as exc:
+    except (MissingExtra, EngineError) as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
     except DatasetError as exc:

@@ -33,7 +33,8 @@ def batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
           mip_gap: float | None = None, max_size: int = DEFAULT_MAX_SIZE) -> pandas.DataFrame:
     """Solve `model` once per data file in `datas` (JSON, YAML, CSV folders) and per
     point of `grid` ({"budget": [100, 200]} sets a scalar parameter), and return one
-    row per scenario as a DataFrame, in scenario order.
+    row per scenario as a DataFrame, in scenario order. `model` is a path, or a
+    loaded `Model` whose data every scenario starts from (a file's names replace it).
 
     `engine` is "processes" (a local pool of `workers`, the CPU count by default)
     or "ray" (a local Ray of `workers` CPUs, the cluster at `address`, or the Ray

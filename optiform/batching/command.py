@@ -4,8 +4,8 @@ Progress, the engine line and the summary go to stderr; without `--output`
 the table itself goes to stdout as CSV, row by row. Exit codes: 0 every
 scenario solved and checked; 1 the model cannot be parsed or the grid does
 not fit it (nothing runs); 2 usage, or an output that cannot be resumed;
-5 some scenario without a verified solution (its row says why), or Ray not
-installed; 130 Ctrl-C (the finished rows are kept).
+5 some scenario without a verified solution (its row says why), Ray not
+installed, or no Ray cluster at the address; 130 Ctrl-C (the finished rows are kept).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from optiform.batching.engines import EngineError
 from optiform.batching.run import BatchRun, run_batch
 from optiform.batching.scenarios import parse_grid
 from optiform.batching.table import OutputError
@@ -104,7 +105,7 @@ def batch(
         _stop(progress, str(exc), ExitCode.MODEL_ERROR)
     except OutputError as exc:
         _stop(progress, f"error: {exc}", 2)
-    except MissingExtra as exc:
+    except (MissingExtra, EngineError) as exc:
         _stop(progress, f"error: {exc}", ExitCode.NO_SOLUTION)
     except KeyboardInterrupt:
         where = f" are in {output}; run the same command again to resume" if output else \

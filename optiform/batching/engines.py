@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import socket
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -125,6 +126,22 @@ class ProcessEngine:
                     submit(nxt)
 
 
+class EngineError(RuntimeError):
+    """An engine that cannot start (a Ray cluster that does not answer); says why."""
+
+
+def _check_reachable(address: str) -> None:
+    """Ray waits minutes on an address where nothing listens: ask the port first."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # `auto`, `local`: Ray finds the cluster itself
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise EngineError(f"no Ray cluster answers at {address} ({exc.strerror or exc}): "
+                          "start one with `ray start --head`, or check the address") from None
+
+
 class RayEngine:
     """Ray: a local instance of `workers` CPUs, or the cluster at `address`.
 
@@ -143,10 +160,14 @@ class RayEngine:
         ray = self.ray = require("ray", "--ray")
         if not ray.is_initialized():
             quiet: dict[str, Any] = {"log_to_driver": False, "logging_level": "ERROR"}
-            if self.address is not None:
-                ray.init(address=self.address, **quiet)
-            else:
-                ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+            try:
+                if self.address is not None:
+                    _check_reachable(self.address)
+                    ray.init(address=self.address, **quiet)
+                else:
+                    ray.init(num_cpus=self.workers, include_dashboard=False, **quiet)
+            except (ConnectionError, ValueError) as exc:  # Ray's words for a bad address
+                raise EngineError(f"Ray did not start: {exc}") from None
             self.started = True
         return self
 

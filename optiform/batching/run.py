@@ -63,8 +63,7 @@ class Stream:
         self.write = write
         self.buffer = io.StringIO()
         self.writer = csv.DictWriter(self.buffer, header, lineterminator="\n")
-        self.writer.writeheader()
-        self._flush()
+        self.writer.writeheader()  # sent with the first row, after the engine started
 
     def _flush(self) -> None:
         self.write(self.buffer.getvalue())
@@ -97,6 +96,7 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
     MissingExtra when the engine's library is missing.
     """
     decl = model.decl if isinstance(model, Model) else parse_file(model)
+    base = dict(model.data) if isinstance(model, Model) else {}
     grid = dict(grid or {})
     check_grid(decl, grid)
     make = ENGINES.get(engine)
@@ -136,26 +136,28 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
             run.engine = runner.describe()
             if on_start is not None:
                 on_start(run)
-            _drive(runner, decl, pending, settings, record)
+            _drive(runner, decl, base, pending, settings, record)
     finally:
         sink.close()
     return run
 
 
-def _drive(runner: Engine, decl: A.ModelDecl, pending: list[Scenario],
-           settings: SolveSettings, record: Callable[[Scenario, Outcome], None]) -> None:
+def _drive(runner: Engine, decl: A.ModelDecl, base: dict[str, DataItem],
+           pending: list[Scenario], settings: SolveSettings,
+           record: Callable[[Scenario, Outcome], None]) -> None:
+    """Send each pending scenario with its data (a file's names over `base`'s)."""
     by_number = dict(enumerate(pending))
 
     def tasks() -> Iterator[Task]:
-        cached: tuple[str | None, dict[str, DataItem]] = (None, {})
+        cached: tuple[str | None, dict[str, DataItem]] = (None, base)
         for number, scenario in by_number.items():
             if scenario.data is not None and cached[0] != scenario.data:
                 try:
-                    cached = (scenario.data, load_data(scenario.data))
+                    cached = (scenario.data, {**base, **load_data(scenario.data)})
                 except DiagnosticError as exc:
                     record(scenario, Outcome.failed(error_text(exc)))
                     continue
-            yield Task(number, cached[1] if scenario.data else {}, scenario.grid, settings)
+            yield Task(number, cached[1] if scenario.data else base, scenario.grid, settings)
 
     for task, outcome in runner.map(solve_task, decl, tasks(), Outcome.failed):
         record(by_number[task.number], outcome)

@@ -129,3 +129,14 @@ def test_grid_text() -> None:
             parse_grid([bad])
     with pytest.raises(ValueError, match="given twice"):
         parse_grid(["a=1", "a=2"])
+
+
+def test_a_loaded_models_data_is_the_base_of_every_scenario(transport: Scenarios,
+                                                           tmp_path: Path) -> None:
+    model = load(transport.model, transport.datas[1])
+    narrow = tmp_path / "narrow.json"
+    narrow.write_text('{"lane_cap": 30}')
+    table = optiform.batch(model, [narrow], grid={}, workers=1)
+    base = optiform.batch(model, grid={"lane_cap": [75]}, workers=1)
+    assert base.loc[0, "objective"] == pytest.approx(model.solve().objective)
+    assert table.loc[0, "status"] == "infeasible"  # the base data with narrower lanes

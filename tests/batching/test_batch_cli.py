@@ -86,6 +86,16 @@ def test_without_ray_the_install_line_is_printed(transport: Scenarios) -> None:
     assert "Traceback" not in done.stderr
 
 
+def test_a_ray_address_where_nothing_answers_is_an_error_at_once(
+        transport: Scenarios) -> None:
+    pytest.importorskip("ray")
+    result = CliRunner().invoke(app, ["batch", str(transport.model), "--grid", "lane_cap=1",
+                                      "--ray", "--address", "127.0.0.1:1"])
+    assert result.exit_code == 5, result.output
+    assert "no Ray cluster answers at 127.0.0.1:1" in result.output
+    assert "scenario,data" not in result.output  # no table was begun
+
+
 def _hard(tmp_path: Path) -> Path:
     rng = np.random.default_rng(7)
     n, m = 400, 30
