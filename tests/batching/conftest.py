@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from batch_scenarios import Scenarios
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-@dataclass(frozen=True)
-class Scenarios:
-    model: Path
-    datas: list[Path]  # demand x 0.5, x 1, x 1.2 (the last infeasible with narrow lanes)
-    infeasible: Path  # demand x 3: more than the plants hold
-    broken: Path  # not JSON
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import Scenarios
+from batch_scenarios import Scenarios
 
 import optiform
 from optiform.api import load

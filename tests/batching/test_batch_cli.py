@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import Scenarios
+from batch_scenarios import Scenarios
 from typer.testing import CliRunner
 
 from optiform.cli import app

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Scenarios
+from batch_scenarios import Scenarios
 from test_batch_cli import interrupt_and_resume
 
 import optiform
