@@ -36,8 +36,8 @@ class Scenario:
 
     @property
     def id(self) -> str:
-        """A name fit for a folder: the data path without its suffix, then NAME=VALUE."""
-        parts = [str(Path(self.data).with_suffix(""))] if self.data else []
+        """A name fit for a folder: the data path, then NAME=VALUE per grid value."""
+        parts = [str(Path(self.data))] if self.data else []
         parts += [f"{name}={value}" for name, value in self.grid]
         return _UNSAFE.sub("_", "-".join(parts)).strip("_") or "scenario"
 

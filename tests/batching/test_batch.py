@@ -140,3 +140,17 @@ def test_a_loaded_models_data_is_the_base_of_every_scenario(transport: Scenarios
     base = optiform.batch(model, grid={"lane_cap": [75]}, workers=1)
     assert base.loc[0, "objective"] == pytest.approx(model.solve().objective)
     assert table.loc[0, "status"] == "infeasible"  # the base data with narrower lanes
+
+
+def test_scenarios_of_files_of_one_name_keep_their_values_apart(transport: Scenarios,
+                                                                tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "base.json").write_text(transport.datas[0].read_text())
+    yaml_twin = tmp_path / "base.yaml"
+    yaml_twin.write_text(transport.datas[0].read_text())  # JSON is YAML
+    datas = [transport.datas[1], other / "base.json", yaml_twin]
+    table = optiform.batch(transport.model, datas, values=tmp_path / "values", workers=2)
+    assert table["scenario"].nunique() == 3
+    for row in table.itertuples():
+        assert (tmp_path / "values" / row.scenario / "ship.csv").exists()
