@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from batch_scenarios import Scenarios
 
 import optiform
 from optiform.api import load
+from optiform.batching.engines import ProcessEngine
 from optiform.batching.scenarios import parse_grid
 from optiform.diagnostics import DiagnosticError
 
@@ -154,3 +156,18 @@ def test_scenarios_of_files_of_one_name_keep_their_values_apart(transport: Scena
     assert table["scenario"].nunique() == 3
     for row in table.itertuples():
         assert (tmp_path / "values" / row.scenario / "ship.csv").exists()
+
+
+def crash_on_two(shared: str, task: int) -> str:
+    if task == 2:
+        os._exit(3)  # the worker dies as if the solver had crashed
+    return f"{shared} {task}"
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_fails_its_tasks_and_a_fresh_pool_takes_the_rest() -> None:
+    with ProcessEngine(workers=1) as engine:
+        answers = dict(engine.map(crash_on_two, "done", [1, 2, 3, 4, 5], lambda why: why))
+    assert answers[1] == "done 1"
+    assert answers[2].startswith("the worker process died while solving")
+    assert answers[5] == "done 5"  # after the crash, in a new pool
