@@ -48,7 +48,4 @@ def batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
     run = run_batch(model, datas, grid=grid, engine=engine, workers=workers,
                     address=address, output=output, values=values,
                     settings=SolveSettings(backend, time_limit, mip_gap, max_size))
-    names = list(grid or {})
-    rows = sorted(run.rows, key=lambda r: run.order.get(
-        (str(r.get("data") or ""), *(str(r.get(n)) for n in names)), len(run.order)))
-    return pd.DataFrame(rows, columns=run.header)
+    return pd.DataFrame(run.mine, columns=run.header)

@@ -123,10 +123,11 @@ def _stop(progress: Progress, message: str, code: int) -> NoReturn:
 
 
 def _summary(run: BatchRun, output: Path | None) -> None:
-    counts = Counter(str(r["status"]) for r in run.rows)
+    mine = run.mine
+    counts = Counter(str(r["status"]) for r in mine)
     told = ", ".join(f"{n} {status}" for status, n in counts.most_common())
     where = f"; the table is in {output}" if output else ""
-    err.print(f"{len(run.rows)} of {run.total} scenarios done: {told or 'none'}{where}",
+    err.print(f"{len(mine)} of {run.total} scenarios done: {told or 'none'}{where}",
               markup=False)
     if run.unverified:
         err.print(f"{run.unverified} without a verified solution: see their status and "

@@ -44,15 +44,19 @@ class BatchRun:
     skipped: int = 0  # already in the output
     rows: list[dict[str, Any]] = field(default_factory=list)
     order: dict[tuple[str, ...], int] = field(default_factory=dict)  # key -> scenario number
+    grid: list[str] = field(default_factory=list)
 
     @property
-    def failed(self) -> int:
-        return sum(r["status"] == "error" for r in self.rows)
+    def mine(self) -> list[dict[str, Any]]:
+        """The rows of this batch's scenarios, in scenario order (an output file may
+        also hold rows of scenarios no longer asked for)."""
+        numbered = [(self.order.get(row_key(r, self.grid), -1), r) for r in self.rows]
+        return [r for _, r in sorted((x for x in numbered if x[0] >= 0), key=lambda x: x[0])]
 
     @property
     def unverified(self) -> int:
-        """Rows without a solution the checker passed (infeasible, failed, ...)."""
-        return sum(r["check"] != "feasible" for r in self.rows)
+        """This batch's rows without a solution the checker passed (infeasible, failed)."""
+        return sum(r["check"] != "feasible" for r in self.mine)
 
 
 class Stream:
@@ -111,7 +115,7 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
     sink: Output | Stream = (open_output(Path(output), header) if output is not None
                              else Stream(header, stream or (lambda _: None)))
     run = BatchRun(header, total=len(todo), rows=list(sink.rows),
-                   order={s.key: n for n, s in enumerate(todo)})
+                   order={s.key: n for n, s in enumerate(todo)}, grid=list(grid))
     done = {row_key(r, list(grid)) for r in run.rows}
     pending = [s for s in todo if s.key not in done]
     run.skipped = len(todo) - len(pending)

@@ -86,6 +86,9 @@ def test_resuming_skips_the_rows_already_written(transport: Scenarios, tmp_path:
     done = optiform.batch(transport.model, transport.datas, grid={"lane_cap": [75]},
                           output=output, workers=2)
     assert list(done["seconds"]) == list(again["seconds"])
+    fewer = optiform.batch(transport.model, transport.datas[1:], grid={"lane_cap": [75]},
+                           output=output, workers=2)
+    assert list(fewer["data"]) == [str(d) for d in transport.datas[1:]]  # only those asked
 
 
 def test_an_output_of_another_batch_is_not_resumed(transport: Scenarios,
