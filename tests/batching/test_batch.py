@@ -14,7 +14,9 @@ import optiform
 from optiform.api import load
 from optiform.batching.engines import ProcessEngine
 from optiform.batching.scenarios import parse_grid
+from optiform.batching.table import ParquetOutput, columns
 from optiform.diagnostics import DiagnosticError
+from optiform.dsl.parser import parse
 
 
 def _sequential(s: Scenarios, data: Path, lane_cap: float) -> float | None:
@@ -174,3 +176,20 @@ def test_a_worker_that_dies_fails_its_tasks_and_a_fresh_pool_takes_the_rest() ->
     assert answers[1] == "done 1"
     assert answers[2].startswith("the worker process died while solving")
     assert answers[5] == "done 5"  # after the crash, in a new pool
+
+
+def test_a_parquet_outputs_rows_survive_a_crash_in_its_journal(tmp_path: Path) -> None:
+    header = columns(parse("variables\n  x >= 0\nobjective\n  minimize c: x\n"), ["g"])
+    path = tmp_path / "t.parquet"
+    out = ParquetOutput(path, header)
+    for g in range(3):
+        out.append({"scenario": f"g={g}", "data": "", "g": g, "status": "optimal",
+                    "objective": g / 3, "check": "feasible"})
+    del out  # a crash: never closed, the last rewrite a second away
+    again = ParquetOutput(path, header)
+    assert [(r["g"], r["objective"]) for r in again.rows] == [(g, g / 3) for g in range(3)]
+    again.close()
+    assert not (tmp_path / ".t.parquet.rows.csv").exists()
+    reread = ParquetOutput(path, header).rows
+    assert [(r["scenario"], r["g"], r["objective"]) for r in reread] == [
+        (f"g={g}", g, g / 3) for g in range(3)]
