@@ -181,8 +181,12 @@ class RayEngine:
     def describe(self) -> str:
         if self.address is not None:
             return f"ray at {self.address}"
-        cpus = int(self.ray.cluster_resources().get("CPU", 0))
-        return f"ray (local, {cpus} CPUs)"
+        ray = self.ray
+        cpus = int(ray.cluster_resources().get("CPU", 0))
+        gcs = ray.get_runtime_context().gcs_address  # a Ray this process did not start
+        if self.started or gcs.rpartition(":")[0] == ray.util.get_node_ip_address():
+            return f"ray (local, {cpus} CPUs)"
+        return f"ray at {gcs} ({cpus} CPUs)"
 
     def map(self, work: Work[S, T, R], shared: S, tasks: Iterable[T],
             failed: Failed[R]) -> Iterator[tuple[T, R]]:
