@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -108,8 +108,7 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
         raise ValueError(f"unknown engine `{engine}`: use {' or '.join(ENGINES)}")
     settings = settings or SolveSettings()
     if values is not None:
-        settings = SolveSettings(settings.backend, settings.time_limit, settings.mip_gap,
-                                 settings.max_size, values=True)
+        settings = replace(settings, values=True)
     header = columns(decl, list(grid))
     todo = scenarios(datas, grid)
     sink: Output | Stream = (open_output(Path(output), header) if output is not None
@@ -158,7 +157,7 @@ def _drive(runner: Engine, decl: A.ModelDecl, base: dict[str, DataItem],
             if scenario.data is not None and cached[0] != scenario.data:
                 try:
                     cached = (scenario.data, {**base, **load_data(scenario.data)})
-                except DiagnosticError as exc:
+                except (DiagnosticError, OSError) as exc:  # OSError: unreadable file
                     record(scenario, Outcome.failed(error_text(exc)))
                     continue
             yield Task(number, cached[1] if scenario.data else base, scenario.grid, settings)
