@@ -2,8 +2,9 @@
 
 The public API: `load` a model (with data) and `solve` it; the result has
 the objective, the values keyed by index tuples, the status and the
-checker's report. `formalize` turns a problem in plain English into a
-verified model through an LLM.
+checker's report; `batch` solves one model for many data files or
+parameter values, in parallel, into one table. `formalize` turns a problem
+in plain English into a verified model through an LLM.
 
 Each name is imported on first use (PEP 562), so that `import optiform` stays
 cheap and a script that only compiles never loads the agents or the LLM client.
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from optiform.agents.loop import FormalizationFailed, FormalizationResult, formalize
     from optiform.api import Model, check, load, loads, solve
     from optiform.backends import BackendError
+    from optiform.batching import batch
     from optiform.diagnostics import Diagnostic, DiagnosticError
     from optiform.solution import Result
     from optiform.verify import ViolationReport
@@ -34,6 +36,7 @@ _WHERE = {
     "Model": "optiform.api",
     "Result": "optiform.solution",
     "ViolationReport": "optiform.verify",
+    "batch": "optiform.batching",
     "check": "optiform.api",
     "formalize": "optiform.agents.loop",
     "load": "optiform.api",
@@ -52,6 +55,7 @@ __all__ = [
     "Model",
     "Result",
     "ViolationReport",
+    "batch",
     "check",
     "formalize",
     "load",

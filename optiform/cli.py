@@ -10,6 +10,7 @@ infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -22,11 +23,14 @@ from rich.table import Table
 
 from optiform import api
 from optiform.backends import BackendError, available_solvers
+from optiform.batching.command import batch
+from optiform.batching.engines import EngineError
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
+from optiform.extras import MissingExtra
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
@@ -559,6 +563,11 @@ def eval_(
     answer_field: Annotated[str | None, typer.Option(
         help="The gold answer's field; detected when left out.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="Run the problems as Ray tasks: on a local Ray of --concurrency CPUs, "
+                      "or on the cluster at --address.")] = False,
+    address: Annotated[str | None, typer.Option(
+        help="With --ray: the cluster to join; RAY_ADDRESS when left out.")] = None,
 ) -> None:
     """Run the agent over benchmark files and score it against the gold answers."""
     from optiform.agents.evaluation import DEFAULT_TOLERANCE, DatasetError, evaluate_files
@@ -567,11 +576,18 @@ def eval_(
 
     tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples)
+    if address is not None and not ray:
+        raise typer.BadParameter("joins a Ray cluster: give --ray too", param_hint="--address")
+    engine = _eval_on_ray(agent, model, base_url, api_key, timeout, concurrency,
+                          address) if ray else None
     try:
         summaries = evaluate_files(datasets, agent, runs_dir, output=output,
                                    concurrency=concurrency, tolerance=tolerance, limit=limit,
                                    question_field=question_field, answer_field=answer_field,
-                                   console=err)
+                                   console=err, engine=engine)
+    except (MissingExtra, EngineError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
     except DatasetError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
@@ -586,6 +602,22 @@ def eval_(
         if s.errors:
             err.print(f"{s.dataset}: {s.errors} problem(s) hit endpoint errors and were not "
                       "recorded; run the same command again to retry them", markup=False)
+
+
+def _eval_on_ray(agent: Agent, model: str | None, base_url: str | None,
+                 api_key: str | None, timeout: float, cpus: int,
+                 address: str | None) -> Any:
+    """`eval --ray`'s engine: the agent rebuilt in each Ray worker from its recipe."""
+    from optiform.agents.llm import Endpoint
+    from optiform.agents.remote import AgentRecipe, on_ray
+
+    recipe = AgentRecipe(Endpoint.resolve(model, base_url, api_key), timeout, agent.options)
+    return on_ray(recipe, cpus, address or os.environ.get("RAY_ADDRESS"),
+                  lambda line: err.print(line, markup=False))
+
+
+app.command()(batch)
+
 
 def main() -> None:
     app()

@@ -206,11 +206,19 @@ def read_output(path: Path) -> dict[str, ItemResult]:
     return done
 
 
+# Runs the pending problems elsewhere (`remote.on_ray`): given them, the run folders,
+# the tolerance and the function that writes a result, yields each as a done Future.
+Engine = Callable[[list[Item], Path, float, Callable[["ItemResult"], "ItemResult"]],
+                  Iterator[Future["ItemResult | None"]]]
+
+
 def run_eval(dataset: Dataset, agent: Agent, output: Path, runs_dir: Path, *,
              concurrency: int = 4, tolerance: float = DEFAULT_TOLERANCE,
              limit: int | None = None,
-             on_done: Callable[[ItemResult], None] | None = None) -> Summary:
-    """Run the agent over every problem not yet in `output`, appending as each finishes."""
+             on_done: Callable[[ItemResult], None] | None = None,
+             engine: Engine | None = None) -> Summary:
+    """Run the agent over every problem not yet in `output`, appending as each finishes
+    (in threads here, or on `engine`)."""
     items = dataset.items[:limit] if limit is not None else dataset.items
     output.parent.mkdir(parents=True, exist_ok=True)
     done = read_output(output)
@@ -220,6 +228,11 @@ def run_eval(dataset: Dataset, agent: Agent, output: Path, runs_dir: Path, *,
     errors = 0
     stop = threading.Event()
 
+    def record(result: ItemResult) -> ItemResult:
+        with lock, output.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(asdict(result)) + "\n")
+        return result
+
     def solve(item: Item) -> ItemResult | None:
         if stop.is_set():
             return None
@@ -228,12 +241,12 @@ def run_eval(dataset: Dataset, agent: Agent, output: Path, runs_dir: Path, *,
         except EndpointUnreachable:
             stop.set()  # every other problem would fail the same way
             raise
-        with lock, output.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(asdict(result)) + "\n")
-        return result
+        return record(result)
 
     failure: LLMError | None = None
-    for future in _bounded(solve, pending, max(1, concurrency)):
+    futures = (_bounded(solve, pending, max(1, concurrency)) if engine is None
+               else engine(pending, runs, tolerance, record))
+    for future in futures:
         try:
             result = future.result()
         except LLMError as exc:
@@ -354,7 +367,8 @@ def evaluate_files(paths: list[Path], agent: Agent, runs_dir: Path, *,
                    output: Path | None = None, concurrency: int = 4,
                    tolerance: float = DEFAULT_TOLERANCE, limit: int | None = None,
                    question_field: str | None = None, answer_field: str | None = None,
-                   console: Console | None = None) -> list[Summary]:
+                   console: Console | None = None,
+                   engine: Engine | None = None) -> list[Summary]:
     """`optiform eval`: each dataset in turn, with a progress bar on `console`."""
     if output is not None and len(paths) > 1:
         raise DatasetError("--output names one file: give one dataset, or leave it out")
@@ -366,11 +380,12 @@ def evaluate_files(paths: list[Path], agent: Agent, runs_dir: Path, *,
         todo = len(items) - len(set(read_output(target)) & {i.id for i in items})
         if console is None:
             summaries.append(run_eval(ds, agent, target, runs_dir, concurrency=concurrency,
-                                      tolerance=tolerance, limit=limit))
+                                      tolerance=tolerance, limit=limit, engine=engine))
             continue
         with progress_bar(console, todo, ds.name) as tick:
             summaries.append(run_eval(ds, agent, target, runs_dir, concurrency=concurrency,
-                                      tolerance=tolerance, limit=limit, on_done=tick))
+                                      tolerance=tolerance, limit=limit, on_done=tick,
+                                      engine=engine))
     return summaries
 
 
