@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from optiform import api
+from optiform.answers import key_columns, nonzero_rows
 from optiform.backends import BackendError, available_solvers
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
@@ -141,7 +142,7 @@ def solve(
     except BackendError as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     if as_json:
-        print(json.dumps(result.to_dict(), indent=2))
+        sys.stdout.write(result.to_json() + "\n")
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)
@@ -396,19 +397,18 @@ def _print_result(result: Result, show_all: bool) -> None:
     table.add_column("index")
     table.add_column("value", justify="right")
     shown = hidden = 0
-    for name, values in result.values.items():
-        items: list[tuple[Any, float]] = (
-            [((), values)] if isinstance(values, float) else list(values.items()))
-        for key, value in items:
-            if not show_all and abs(value) < 1e-9:
-                hidden += 1
-                continue
-            if shown >= 200:
-                hidden += 1
-                continue
+    x = result.solution.values
+    universe = result.problem.universe
+    for var in result.problem.variables:
+        block = x[var.offset:var.offset + var.size]
+        rows, left = nonzero_rows(block, show_all, 200 - shown)
+        hidden += left
+        shown += len(rows)
+        cols = [c.tolist() for c in key_columns(universe, var.keys[rows])]
+        for key, value in zip(zip(*cols, strict=True) if cols else [()] * len(rows),
+                              block[rows].tolist(), strict=True):
             # Names and members are the user's text, never rich markup.
-            table.add_row(escape(name), escape(", ".join(map(str, key))), f"{value:.6g}")
-            shown += 1
+            table.add_row(escape(var.name), escape(", ".join(map(str, key))), f"{value:.6g}")
     out.print(table)
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")

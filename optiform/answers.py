@@ -1,0 +1,117 @@
+"""A solution's values as columns: index names, decoded key columns, JSON-ready
+values and the `--json` entry lists, all from the numpy arrays.
+
+An answer of a million values must not cost a Python call per value before
+the user asks for Python objects (issue 13's profile put 7 s of an 18 s run
+in a dict of key tuples). Members are decoded per distinct code, values
+cleaned as whole arrays; only the JSON text itself is one string per entry.
+Imports numpy, the keys and the AST; pandas lives in `optiform/frames.py`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from optiform.compiler.keys import SYMBOL_BASE, Universe, unique_sorted
+from optiform.dsl import ast as A
+
+NONZERO = 1e-9  # the table hides values smaller than this
+
+
+def index_names(index: A.Index | None, arity: int, set_arity: dict[str, int]) -> list[str]:
+    """A column name per key position: the declared set's name, `_2`, `_3`... on repeats.
+
+    A tuple set's positions repeat its name (`ARCS`, `ARCS_2`); a set written as
+    an expression (`1..T`) is named by its index name (`t`), else `index`.
+    """
+    bases: list[str] = []
+    for b in index.binders if index is not None else ():
+        if isinstance(b.set, A.Name):
+            width = len(b.names) if b.names else set_arity.get(b.set.name, 1)
+            bases.extend([b.set.name] * width)
+        elif b.names:
+            bases.extend(b.names)
+        else:
+            bases.append("index")
+    if len(bases) != arity:
+        bases = ["index"] * arity
+    names: list[str] = []
+    for base in bases:
+        name, k = base, 1
+        while name in names or name in ("value", "dual", "slack"):
+            k += 1
+            name = f"{base}_{k}"
+        names.append(name)
+    return names
+
+
+def key_columns(universe: Universe, keys: np.ndarray) -> list[np.ndarray]:
+    """The members of each key position: int64 for integer sets, objects otherwise."""
+    return [universe.decode_column(keys[:, c]) for c in range(keys.shape[1])]
+
+
+def clean(values: np.ndarray) -> list[float | None]:
+    """Values as JSON numbers: within 1e-9 of an integer rounded to it, a NaN or an
+    infinity `None` (JSON has neither)."""
+    x = np.asarray(values, dtype=float)
+    r = np.round(x)
+    items: list[float | None] = (np.where(np.abs(x - r) < NONZERO, r, x) + 0.0).tolist()
+    bad = ~np.isfinite(x)
+    if bad.any():
+        for i in np.flatnonzero(bad).tolist():
+            items[i] = None
+    return items
+
+
+def entries(universe: Universe, keys: np.ndarray, values: np.ndarray) -> list[dict[str, Any]]:
+    """`[{"index": [...], "value": v}, ...]`, the shape `to_dict()` gives a block."""
+    cols = [c.tolist() for c in key_columns(universe, keys)]
+    rows = zip(*cols, strict=True) if cols else ([] for _ in range(len(values)))
+    return [{"index": list(k), "value": v} for k, v in zip(rows, clean(values), strict=True)]
+
+
+def entries_json(universe: Universe, keys: np.ndarray, values: np.ndarray,
+                 indent: int) -> str:
+    """The JSON text of `entries(...)`, one entry a line at `indent`, built from
+    the columns: each distinct member encoded once, the rows by one format each."""
+    if len(values) == 0:
+        return "[]"
+    cols = [_member_texts(universe, keys[:, c]) for c in range(keys.shape[1])]
+    numbers = clean(values)
+    texts = list(map(repr, numbers))
+    if None in numbers:
+        for i, v in enumerate(numbers):
+            if v is None:
+                texts[i] = "null"
+    row = '{{"index": [' + ", ".join(["{}"] * len(cols)) + '], "value": {}}}'
+    pad = " " * indent
+    body = f",\n{pad}".join(map(row.format, *cols, texts))
+    return f"[\n{pad}{body}\n{' ' * (indent - 2)}]"
+
+
+def _member_texts(universe: Universe, codes: np.ndarray) -> list[Any]:
+    """Each row's member as JSON text (integers as they are, names quoted)."""
+    if not (codes >= SYMBOL_BASE).any():
+        return codes.tolist()
+    uniq = unique_sorted(codes)
+    texts = np.array([json.dumps(universe.decode(c)) for c in uniq.tolist()], dtype=object)
+    return texts[np.searchsorted(uniq, codes)].tolist()
+
+
+def object_json(items: dict[str, str], indent: int) -> str:
+    """A JSON object whose values are JSON texts already, at `indent`."""
+    if not items:
+        return "{}"
+    pad = " " * indent
+    body = ",\n".join(f"{pad}{json.dumps(k)}: {v}" for k, v in items.items())
+    return f"{{\n{body}\n{' ' * (indent - 2)}}}"
+
+
+def nonzero_rows(values: np.ndarray, show_all: bool, limit: int) -> tuple[np.ndarray, int]:
+    """Positions of the values a table shows (at most `limit`), and how many it hides."""
+    shown = (np.arange(len(values)) if show_all
+             else np.flatnonzero(~(np.abs(values) < NONZERO)))
+    return shown[:limit], len(values) - min(len(shown), limit)
