@@ -11,6 +11,7 @@ Imports numpy, the keys and the AST; pandas lives in `optiform/frames.py`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,7 @@ def entries_json(universe: Universe, keys: np.ndarray, values: np.ndarray,
     the columns: each distinct member encoded once, the rows by one format each."""
     if len(values) == 0:
         return "[]"
-    cols = [_member_texts(universe, keys[:, c]) for c in range(keys.shape[1])]
+    cols = [member_texts(universe, keys[:, c], json.dumps) for c in range(keys.shape[1])]
     numbers = clean(values)
     texts = list(map(repr, numbers))
     if None in numbers:
@@ -92,12 +93,14 @@ def entries_json(universe: Universe, keys: np.ndarray, values: np.ndarray,
     return f"[\n{pad}{body}\n{' ' * (indent - 2)}]"
 
 
-def _member_texts(universe: Universe, codes: np.ndarray) -> list[Any]:
-    """Each row's member as JSON text (integers as they are, names quoted)."""
+def member_texts(universe: Universe, codes: np.ndarray,
+                 text: Callable[[Any], str]) -> list[Any]:
+    """Each row's member, integers as they are and others through `text` (JSON's or
+    CSV's quoting), called once per distinct member."""
     if not (codes >= SYMBOL_BASE).any():
         return codes.tolist()
     uniq = unique_sorted(codes)
-    texts = np.array([json.dumps(universe.decode(c)) for c in uniq.tolist()], dtype=object)
+    texts = np.array([text(universe.decode(c)) for c in uniq.tolist()], dtype=object)
     return texts[np.searchsorted(uniq, codes)].tolist()
 
 

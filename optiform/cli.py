@@ -28,6 +28,8 @@ from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
+from optiform.extras import MissingExtra
+from optiform.output import WRITERS, OutputError, prepare, write_answer
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
@@ -115,9 +117,16 @@ def solve(
     solver: Annotated[str | None, typer.Option(
         help="pyomo: a solver (`optiform solvers` lists them: scip, highs, ipopt...) or "
              "any Pyomo SolverFactory name.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Write one file per variable (its index columns, then value: "
+                         "a --data CSV folder for the next model) and summary.json to "
+                         "this folder.")] = None,
+    output_format: Annotated[str | None, typer.Option(
+        "--format", help="With --output: csv (default) or parquet (needs pyarrow).")] = None,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
+    _prepare_output(output, output_format, pareto)
     for flag, given in (("--samples", samples), ("--temperature", temperature)):
         if given is not None and backend != "gflownet":
             raise typer.BadParameter("steers the sampler: give --backend gflownet too",
@@ -141,12 +150,38 @@ def solve(
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
+    if output is not None:
+        try:
+            write_answer(result, output, output_format or "csv")
+        except OutputError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--output") from None
     if as_json:
         sys.stdout.write(result.to_json() + "\n")
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)
     raise typer.Exit(int(result.exit_code))
+
+
+def _prepare_output(output: Path | None, fmt: str | None, pareto: int | None) -> None:
+    """Refuse a bad --output or --format before solving, so no answer is lost."""
+    if output is None:
+        if fmt is not None:
+            raise typer.BadParameter("says how --output writes: give --output DIR too",
+                                     param_hint="--format")
+        return
+    if pareto is not None:
+        raise typer.BadParameter("writes one answer: not with --pareto", param_hint="--output")
+    if fmt is not None and fmt not in WRITERS:
+        raise typer.BadParameter(f"`{fmt}` is not one of {', '.join(WRITERS)}",
+                                 param_hint="--format")
+    try:
+        prepare(output, fmt or "csv")
+    except OutputError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--output") from None
+    except MissingExtra as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
 
 
 @app.command()

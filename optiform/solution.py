@@ -138,6 +138,26 @@ class Result:
                 out[v.name] = dict(zip(zip(*cols, strict=True), block.tolist(), strict=True))
         return out
 
+    def frame(self, name: str) -> Any:
+        """A variable's or constraint family's values as a pandas DataFrame: a column
+        per index position named after its set (`N`, `N_2` for a set used twice),
+        then `value`; a constraint's also `slack`, and `dual` for an LP."""
+        from optiform.frames import frame
+
+        return frame(self, name)
+
+    def to_pandas(self) -> dict[str, Any]:
+        """`frame` of every variable and constraint family, by name."""
+        from optiform.frames import frame, table_names
+
+        return {name: frame(self, name) for name in table_names(self.problem)}
+
+    def to_polars(self) -> dict[str, Any]:
+        """As `to_pandas`, with polars DataFrames."""
+        from optiform.frames import polars_frame, table_names
+
+        return {name: polars_frame(self, name) for name in table_names(self.problem)}
+
     def _variables(self) -> dict[str, Any]:
         x = self.solution.values
         variables: dict[str, Any] = {}
@@ -179,6 +199,13 @@ class Result:
         if duals is not None:
             text = text.replace(json.dumps(_DUALS), object_json(duals, 4), 1)
         return text
+
+    def summary(self) -> dict[str, Any]:
+        """`to_dict()` without the variables and duals: what `--output`'s summary.json
+        holds beside the files."""
+        payload = self._payload(None, None)
+        del payload["variables"], payload["duals"]
+        return payload
 
     def _payload(self, variables: Any, duals: Any) -> dict[str, Any]:
         out = {

@@ -1,0 +1,184 @@
+"""Answers as columns: `Result.frame`, `to_pandas`, `to_polars`, `to_json`, `--output`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import optiform
+from optiform.cli import app
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+TRANSPORT = EXAMPLES / "transportation.opt"
+
+GRID = """
+model grid
+sets
+  N = 1..3
+  C = {red, blue}
+parameters
+  w[i in N, j in N, c in C] = i * 10 + j + (c == red)
+variables
+  x[N, N, C] >= 0, <= 1
+  z >= 2
+objective
+  maximize total: sum(i in N, j in N, c in C) w[i, j, c] * x[i, j, c] - z
+constraints
+  row[i in N]: sum(j in N, c in C) x[i, j, c] <= 1.5
+"""
+
+
+@pytest.fixture(scope="module")
+def transport() -> optiform.Result:
+    return optiform.load(TRANSPORT).solve("highs")
+
+
+def test_frame_has_a_column_per_index_set_then_value(transport: optiform.Result) -> None:
+    ship = transport.frame("ship")
+    assert list(ship.columns) == ["PLANTS", "MARKETS", "value"]
+    assert len(ship) == 6
+    row = ship[(ship.PLANTS == "seattle") & (ship.MARKETS == "chicago")]
+    assert row.value.item() == pytest.approx(300.0)
+
+
+def test_lazy_values_equal_the_frame(transport: optiform.Result) -> None:
+    ship = transport.frame("ship")
+    from_frame = dict(zip(zip(ship.PLANTS, ship.MARKETS, strict=True), ship.value,
+                          strict=True))
+    assert transport.values["ship"] == from_frame
+    assert transport.values is transport.values  # built once
+
+
+def test_a_set_used_twice_gets_a_suffix_and_integer_sets_stay_integers() -> None:
+    result = optiform.loads(GRID).solve("highs")
+    x = result.frame("x")
+    assert list(x.columns) == ["N", "N_2", "C", "value"]
+    assert x["N"].dtype == np.int64 and x["N_2"].dtype == np.int64
+    assert set(x["C"]) == {"red", "blue"}
+    assert x.value.sum() == pytest.approx(4.5)
+    z = result.frame("z")
+    assert list(z.columns) == ["value"] and z.value.tolist() == [2.0]
+
+
+def test_constraint_frames_have_slack_and_the_lp_duals(transport: optiform.Result) -> None:
+    supply = transport.frame("supply_limit").set_index("PLANTS")
+    assert list(supply.columns) == ["value", "slack", "dual"]
+    assert supply.loc["seattle", "slack"] == pytest.approx(50.0)  # 350 - 300 shipped
+    assert supply.loc["san_diego", "slack"] == pytest.approx(0.0)
+    demand = transport.frame("meet_demand").set_index("MARKETS")
+    assert demand.loc["new_york", "dual"] == pytest.approx(0.225)
+    assert (demand.slack.abs() < 1e-9).all()
+
+
+def test_a_milp_constraint_has_slack_without_dual() -> None:
+    result = optiform.load(EXAMPLES / "knapsack.opt").solve("highs")
+    name = result.problem.constraints[0].name
+    frame = result.frame(name)
+    assert "dual" not in frame.columns and (frame.slack >= -1e-9).all()
+
+
+def test_to_pandas_and_to_polars_give_every_table(transport: optiform.Result) -> None:
+    frames = transport.to_pandas()
+    assert list(frames) == ["ship", "supply_limit", "meet_demand"]
+    assert all(isinstance(f, pd.DataFrame) for f in frames.values())
+    polars = transport.to_polars()
+    assert polars["ship"].columns == ["PLANTS", "MARKETS", "value"]
+    assert polars["ship"]["value"].sum() == pytest.approx(frames["ship"].value.sum())
+
+
+def test_an_unknown_name_is_a_key_error_with_a_suggestion(transport: optiform.Result) -> None:
+    with pytest.raises(KeyError, match="did you mean `ship`"):
+        transport.frame("shipp")
+
+
+def test_to_json_is_to_dict_written_from_the_arrays() -> None:
+    result = optiform.loads(GRID).solve("highs")
+    assert json.loads(result.to_json()) == result.to_dict()
+    transport = optiform.load(TRANSPORT).solve("highs")
+    parsed = json.loads(transport.to_json())
+    assert parsed == transport.to_dict()
+    assert parsed["duals"]["meet_demand"][0] == {"index": ["new_york"], "value": 0.225}
+
+
+def test_output_csv_feeds_the_next_model(tmp_path: Path) -> None:
+    out = tmp_path / "answer"
+    run = CliRunner().invoke(app, ["solve", str(TRANSPORT), "--output", str(out)])
+    assert run.exit_code == 0, run.output
+    assert sorted(p.name for p in out.iterdir()) == ["ship.csv", "summary.json"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal" and summary["check"]["feasible"]
+    assert summary["backend"] == "highs" and summary["class"] == "LP"
+    assert summary["files"] == ["ship.csv"] and "variables" not in summary
+    lines = (out / "ship.csv").read_text().splitlines()
+    assert lines[0] == "PLANTS,MARKETS,value" and "seattle,chicago,300.0" in lines
+    cost = optiform.load(TRANSPORT).solve("highs").objective
+    assert _priced(out) == pytest.approx(cost)
+
+
+def _priced(data: Path) -> float | None:
+    """The cost of a shipping plan read as data, by a model with no variables to speak of."""
+    text = TRANSPORT.read_text()
+    header = text[:text.index("variables")]
+    model = header + """  ship[PLANTS, MARKETS]
+variables
+  t
+objective
+  minimize plan: t
+constraints
+  priced: t == sum(p in PLANTS, m in MARKETS) cost[p, m] * ship[p, m]
+"""
+    path = data.parent / "priced.opt"
+    path.write_text(model)
+    return optiform.load(path, data).solve("highs").objective
+
+
+def test_output_parquet_has_the_frame_columns(tmp_path: Path) -> None:
+    out = tmp_path / "answer"
+    run = CliRunner().invoke(app, ["solve", str(TRANSPORT), "--output", str(out),
+                                   "--format", "parquet", "--json"])
+    assert run.exit_code == 0, run.output
+    back = pd.read_parquet(out / "ship.parquet")
+    frame = optiform.load(TRANSPORT).solve("highs").frame("ship")
+    assert list(back.columns) == list(frame.columns)
+    assert back.astype({"PLANTS": str, "MARKETS": str}).equals(frame)
+
+
+def test_output_writes_a_scalar_and_integer_keyed_variables(tmp_path: Path) -> None:
+    model = tmp_path / "grid.opt"
+    model.write_text(GRID)
+    run = CliRunner().invoke(app, ["solve", str(model), "--output", str(tmp_path / "o")])
+    assert run.exit_code == 0, run.output
+    assert (tmp_path / "o" / "z.csv").read_text() == "value\n2.0\n"
+    first = (tmp_path / "o" / "x.csv").read_text().splitlines()[:2]
+    assert first[0] == "N,N_2,C,value" and first[1].startswith("1,1,")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--output", "{file}"], "is a file, not a folder"),
+    (["--format", "csv"], "give --output DIR too"),
+    (["--output", "{dir}", "--format", "xlsx"], "`xlsx` is not one of csv, parquet"),
+    (["--output", "{dir}", "--pareto", "3"], "not with --pareto"),
+])
+def test_bad_output_options_are_usage_errors_before_solving(
+        tmp_path: Path, args: list[str], message: str) -> None:
+    file = tmp_path / "taken"
+    file.write_text("keep me")
+    args = [a.format(file=file, dir=tmp_path / "d") for a in args]
+    run = CliRunner().invoke(app, ["solve", str(TRANSPORT), *args])
+    assert run.exit_code == 2
+    assert message in " ".join(run.output.replace("│", " ").split())
+    assert file.read_text() == "keep me"
+
+
+def test_a_failed_write_leaves_no_half_written_file(tmp_path: Path) -> None:
+    out = tmp_path / "answer"
+    (out / "ship.csv").mkdir(parents=True)  # a folder where the file should go
+    run = CliRunner().invoke(app, ["solve", str(TRANSPORT), "--output", str(out)])
+    assert run.exit_code == 2
+    assert "cannot write" in run.output
+    assert sorted(p.name for p in out.iterdir()) == ["ship.csv"]
