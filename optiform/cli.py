@@ -126,7 +126,7 @@ def solve(
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
-    _prepare_output(output, output_format, pareto)
+    _prepare_output(output, output_format, pareto, as_json)
     for flag, given in (("--samples", samples), ("--temperature", temperature)):
         if given is not None and backend != "gflownet":
             raise typer.BadParameter("steers the sampler: give --backend gflownet too",
@@ -150,38 +150,46 @@ def solve(
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
-    if output is not None:
-        try:
-            write_answer(result, output, output_format or "csv")
-        except OutputError as exc:
-            raise typer.BadParameter(str(exc), param_hint="--output") from None
     if as_json:
         sys.stdout.write(result.to_json() + "\n")
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)
+    if output is not None:
+        try:
+            write_answer(result, output, output_format or "csv")
+        except OutputError as exc:  # the answer is printed above: only the files failed
+            _output_failed("--output", str(exc), False)
     raise typer.Exit(int(result.exit_code))
 
 
-def _prepare_output(output: Path | None, fmt: str | None, pareto: int | None) -> None:
+def _prepare_output(output: Path | None, fmt: str | None, pareto: int | None,
+                    as_json: bool) -> None:
     """Refuse a bad --output or --format before solving, so no answer is lost."""
     if output is None:
         if fmt is not None:
-            raise typer.BadParameter("says how --output writes: give --output DIR too",
-                                     param_hint="--format")
+            _output_failed("--format", "says how --output writes: give --output DIR too",
+                           as_json)
         return
     if pareto is not None:
-        raise typer.BadParameter("writes one answer: not with --pareto", param_hint="--output")
+        _output_failed("--output", "writes one answer: not with --pareto", as_json)
     if fmt is not None and fmt not in WRITERS:
-        raise typer.BadParameter(f"`{fmt}` is not one of {', '.join(WRITERS)}",
-                                 param_hint="--format")
+        _output_failed("--format", f"`{fmt}` is not one of {', '.join(WRITERS)}", as_json)
     try:
         prepare(output, fmt or "csv")
     except OutputError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--output") from None
+        _output_failed("--output", str(exc), as_json)
     except MissingExtra as exc:
         err.print(str(exc), markup=False)
         raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
+
+
+def _output_failed(flag: str, message: str, as_json: bool) -> NoReturn:
+    """A usage error (exit 2) on one plain line, as `--plot`'s."""
+    if as_json:
+        print(json.dumps({"status": "error", "errors": [{"message": message}]}, indent=2))
+    err.print(f"{flag}: {message}", markup=False)
+    raise typer.Exit(2)
 
 
 @app.command()

@@ -48,14 +48,19 @@ def prepare(folder: Path, fmt: str) -> None:
 
 
 def write_answer(result: Result, folder: Path, fmt: str) -> list[Path]:
-    """Every variable's file (when there is a point), then `summary.json`."""
+    """Every variable's file (when there is a point), then `summary.json`, last, so
+    that it is there only beside a complete answer."""
     written: list[Path] = []
+    summary = folder / "summary.json"
+    try:  # a summary.json says the files beside it are this answer, complete
+        summary.unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot replace `{summary}`: {exc.strerror}") from None
     if result.solution.values is not None:
         for v in result.problem.variables:
             path = folder / f"{v.name}.{fmt}"
             _atomic(path, partial(WRITERS[fmt], result, v))
             written.append(path)
-    summary = folder / "summary.json"
     text = json.dumps(_summary(result, [p.name for p in written], fmt), indent=2) + "\n"
     _atomic(summary, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     return [*written, summary]
