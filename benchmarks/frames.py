@@ -16,7 +16,7 @@ raw, the JSON answer and the parquet run's summary.json must agree (1e-6).
 
     python benchmarks/frames.py                 # 1,000 x 1,000, writes its RESULTS.md section
     python benchmarks/frames.py --size 300      # smaller, same tables
-    python benchmarks/frames.py --size 30 --no-write   # a smoke test
+    python benchmarks/frames.py --size 30 -r 1 --no-write   # a smoke test
 """
 
 from __future__ import annotations
@@ -97,6 +97,14 @@ def run(cmd: list[str], stdout: Any = subprocess.DEVNULL) -> tuple[float, float]
     return wall, usage.ru_maxrss / 1024.0
 
 
+def median(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each number's median over the repeats (the machine is shared: one run is noise)."""
+    import statistics
+
+    return {k: statistics.median(r[k] for r in runs) if isinstance(v, (int, float)) else v
+            for k, v in runs[0].items()}
+
+
 def measure(n: int, tmp: Path) -> dict[str, Any]:
     files = compare.write_cli_files("lp1m", False, tmp) if n == 1000 else _files(n, tmp)
     folder = files["model"].parent
@@ -163,8 +171,9 @@ def table(n: int, res: dict[str, Any], info: dict[str, str]) -> str:
              f"Written by `python benchmarks/frames.py --size {n}` on {info['date']}: "
              f"{info['nproc']} CPUs, {info['cpu']}, {info['ram']} RAM, load average "
              f"{info['load']}; {info['versions']}; optiform at {info['commit']}. One fresh "
-             "process per row; raw is compare.py's raw-highspy layer run as a whole "
-             "process (interpreter, imports, data, build, solve).", "",
+             f"process per measure, the median of {info['repeats']} repeats; raw is "
+             "compare.py's raw-highspy layer run as a whole process (interpreter, "
+             "imports, data, build, solve).", "",
              "| measure | optiform | against | target | note |", "|---|---|---|---|---|"]
     lines += [f"| {' | '.join(r)} |" for r in rows]
     lines += ["", f"Same optimum everywhere: {raw['objective']:.10g}.", END]
@@ -191,12 +200,17 @@ def main(argv: list[str]) -> int:
         return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=1000, help="n of the n x n LP (1000)")
+    ap.add_argument("--repeats", "-r", type=int, default=3, help="median of (3)")
     ap.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md")
     args = ap.parse_args(argv)
     load = f"{os.getloadavg()[0]:.1f}"
-    with tempfile.TemporaryDirectory(prefix="frames-bench-") as tmp:
-        res = measure(args.size, Path(tmp))
-    info = {**compare.machine(), "load": f"{load} to {os.getloadavg()[0]:.1f}"}
+    runs = []
+    for _ in range(args.repeats):
+        with tempfile.TemporaryDirectory(prefix="frames-bench-") as tmp:
+            runs.append(measure(args.size, Path(tmp)))
+    res = {k: median([r[k] for r in runs]) for k in runs[0]}
+    info = {**compare.machine(), "load": f"{load} to {os.getloadavg()[0]:.1f}",
+            "repeats": str(args.repeats)}
     text = table(args.size, res, info)
     print(text)
     problems = check(res)

@@ -11,7 +11,7 @@ Imports numpy, the keys and the AST; pandas lives in `optiform/frames.py`.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -20,6 +20,7 @@ from optiform.compiler.keys import SYMBOL_BASE, Universe, unique_sorted
 from optiform.dsl import ast as A
 
 NONZERO = 1e-9  # the table hides values smaller than this
+CHUNK = 1 << 16  # rows of JSON text built at a time
 
 
 def index_names(index: A.Index | None, arity: int, set_arity: dict[str, int]) -> list[str]:
@@ -75,22 +76,30 @@ def entries(universe: Universe, keys: np.ndarray, values: np.ndarray) -> list[di
 
 
 def entries_json(universe: Universe, keys: np.ndarray, values: np.ndarray,
-                 indent: int) -> str:
+                 indent: int) -> Iterator[str]:
     """The JSON text of `entries(...)`, one entry a line at `indent`, built from
-    the columns: each distinct member encoded once, the rows by one format each."""
+    the columns (each distinct member encoded once, the rows by one format each)
+    and yielded a slice of rows at a time: a million entries are never one text."""
     if len(values) == 0:
-        return "[]"
-    cols = [member_texts(universe, keys[:, c], json.dumps) for c in range(keys.shape[1])]
-    numbers = clean(values)
-    texts = list(map(repr, numbers))
-    if None in numbers:
-        for i, v in enumerate(numbers):
-            if v is None:
-                texts[i] = "null"
-    row = '{{"index": [' + ", ".join(["{}"] * len(cols)) + '], "value": {}}}'
+        yield "[]"
+        return
     pad = " " * indent
-    body = f",\n{pad}".join(map(row.format, *cols, texts))
-    return f"[\n{pad}{body}\n{' ' * (indent - 2)}]"
+    row = '{{"index": [' + ", ".join(["{}"] * keys.shape[1]) + '], "value": {}}}'
+    yield f"[\n{pad}"
+    for start in range(0, len(values), CHUNK):
+        stop = start + CHUNK
+        cols = [member_texts(universe, keys[start:stop, c], json.dumps)
+                for c in range(keys.shape[1])]
+        numbers = clean(values[start:stop])
+        texts = list(map(repr, numbers))
+        if None in numbers:
+            for i, v in enumerate(numbers):
+                if v is None:
+                    texts[i] = "null"
+        if start:
+            yield f",\n{pad}"
+        yield f",\n{pad}".join(map(row.format, *cols, texts))
+    yield f"\n{' ' * (indent - 2)}]"
 
 
 def member_texts(universe: Universe, codes: np.ndarray,
@@ -104,13 +113,17 @@ def member_texts(universe: Universe, codes: np.ndarray,
     return texts[np.searchsorted(uniq, codes)].tolist()
 
 
-def object_json(items: dict[str, str], indent: int) -> str:
-    """A JSON object whose values are JSON texts already, at `indent`."""
+def object_json(items: dict[str, Iterable[str]], indent: int) -> Iterator[str]:
+    """A JSON object whose values come as JSON text already, at `indent`."""
     if not items:
-        return "{}"
+        yield "{}"
+        return
     pad = " " * indent
-    body = ",\n".join(f"{pad}{json.dumps(k)}: {v}" for k, v in items.items())
-    return f"{{\n{body}\n{' ' * (indent - 2)}}}"
+    yield "{\n"
+    for k, (name, text) in enumerate(items.items()):
+        yield f"{',' if k else ''}{chr(10) if k else ''}{pad}{json.dumps(name)}: "
+        yield from text
+    yield f"\n{' ' * (indent - 2)}}}"
 
 
 def nonzero_rows(values: np.ndarray, show_all: bool, limit: int) -> tuple[np.ndarray, int]:

@@ -151,7 +151,8 @@ def solve(
     except BackendError as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     if as_json:
-        sys.stdout.write(result.to_json() + "\n")
+        result.write_json(sys.stdout)
+        sys.stdout.write("\n")
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)

@@ -105,6 +105,24 @@ def test_to_json_is_to_dict_written_from_the_arrays() -> None:
     assert parsed["duals"]["meet_demand"][0] == {"index": ["new_york"], "value": 0.225}
 
 
+def test_to_json_of_more_entries_than_one_slice() -> None:
+    text = """
+sets
+  I = 1..70000
+variables
+  x[I] in [0, 1]
+objective
+  minimize o: sum(i in I) x[i]
+constraints
+  odd[i in I : i mod 2 == 1]: x[i] >= 0.5
+"""
+    result = optiform.loads(text).solve("highs")
+    parsed = json.loads(result.to_json())
+    assert parsed == result.to_dict()
+    assert parsed["variables"]["x"][69999] == {"index": [70000], "value": 0.0}
+    assert len(parsed["duals"]["odd"]) == 35000
+
+
 def test_output_csv_feeds_the_next_model(tmp_path: Path) -> None:
     out = tmp_path / "answer"
     run = CliRunner().invoke(app, ["solve", str(TRANSPORT), "--output", str(out)])
