@@ -11,7 +11,9 @@ Imports numpy, the keys and the AST; pandas lives in `optiform/frames.py`.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -59,8 +61,7 @@ def clean(values: np.ndarray) -> list[float | None]:
     """Values as JSON numbers: within 1e-9 of an integer rounded to it, a NaN or an
     infinity `None` (JSON has neither)."""
     x = np.asarray(values, dtype=float)
-    r = np.round(x)
-    items: list[float | None] = (np.where(np.abs(x - r) < NONZERO, r, x) + 0.0).tolist()
+    items: list[float | None] = _cleaned(x).tolist()
     bad = ~np.isfinite(x)
     if bad.any():
         for i in np.flatnonzero(bad).tolist():
@@ -77,29 +78,53 @@ def entries(universe: Universe, keys: np.ndarray, values: np.ndarray) -> list[di
 
 def entries_json(universe: Universe, keys: np.ndarray, values: np.ndarray,
                  indent: int) -> Iterator[str]:
-    """The JSON text of `entries(...)`, one entry a line at `indent`, built from
-    the columns (each distinct member encoded once, the rows by one format each)
-    and yielded a slice of rows at a time: a million entries are never one text."""
+    """The JSON text of `entries(...)`, one entry a line at `indent`, yielded a
+    slice of rows at a time (a million entries are never one text). Each distinct
+    member and value is written once, with the text around it; a row is then the
+    sum of object arrays, which numpy adds in C."""
     if len(values) == 0:
         yield "[]"
         return
     pad = " " * indent
-    row = '{{"index": [' + ", ".join(["{}"] * keys.shape[1]) + '], "value": {}}}'
+    arity = keys.shape[1]
     yield f"[\n{pad}"
     for start in range(0, len(values), CHUNK):
         stop = start + CHUNK
-        cols = [member_texts(universe, keys[start:stop, c], json.dumps)
-                for c in range(keys.shape[1])]
-        numbers = clean(values[start:stop])
-        texts = list(map(repr, numbers))
-        if None in numbers:
-            for i, v in enumerate(numbers):
-                if v is None:
-                    texts[i] = "null"
+        rows: Any = '{"index": [], "value": ' if arity == 0 else None
+        for c in range(arity):
+            before = '{"index": [' if c == 0 else ""
+            after = '], "value": ' if c == arity - 1 else ", "
+            column = _texts(keys[start:stop, c], partial(_member_text, universe, before,
+                                                          after))
+            rows = column if rows is None else rows + column
+        rows = rows + _texts(_cleaned(values[start:stop]), _number_text)
         if start:
-            yield f",\n{pad}"
-        yield f",\n{pad}".join(map(row.format, *cols, texts))
-    yield f"\n{' ' * (indent - 2)}]"
+            yield f"}},\n{pad}"
+        yield f"}},\n{pad}".join(rows.tolist())
+    yield f"}}\n{' ' * (indent - 2)}]"
+
+
+def _texts(column: np.ndarray, text: Callable[[Any], str]) -> np.ndarray:
+    """`text` of each row's entry, as an object array, called once per distinct entry."""
+    uniq = unique_sorted(column)
+    return np.array([text(u) for u in uniq.tolist()], dtype=object)[
+        np.searchsorted(uniq, column)]
+
+
+def _member_text(universe: Universe, before: str, after: str, code: int) -> str:
+    member = json.dumps(universe.decode(code)) if code >= SYMBOL_BASE else str(code)
+    return before + member + after
+
+
+def _cleaned(values: np.ndarray) -> np.ndarray:
+    x = np.asarray(values, dtype=float)
+    r = np.round(x)
+    with np.errstate(invalid="ignore"):  # inf - inf: not near an integer, kept as it is
+        return np.where(np.abs(x - r) < NONZERO, r, x) + 0.0
+
+
+def _number_text(v: float) -> str:
+    return repr(v) if math.isfinite(v) else "null"
 
 
 def member_texts(universe: Universe, codes: np.ndarray,
