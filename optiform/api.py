@@ -26,7 +26,7 @@ from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
 from optiform.dsl.render import render
-from optiform.dsl.tabular import from_pandas, is_pandas
+from optiform.dsl.tabular import from_pandas, is_frame_like
 from optiform.pareto import hypervolume, non_dominated, reference_point, spread
 from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
 from optiform.verify import ViolationReport, verify
@@ -42,6 +42,12 @@ class Model:
     data: dict[str, DataItem] = field(default_factory=dict)
     max_size: int = DEFAULT_MAX_SIZE
     _problem: Problem | None = None
+
+    def __post_init__(self) -> None:
+        # `Model(decl, data={...})` with plain values (pandas ones too) reads them as
+        # `load`'s `data=` does.
+        if any(not isinstance(v, DataItem) for v in self.data.values()):
+            self.data = _data(self.data, self.decl)
 
     @property
     def name(self) -> str:
@@ -117,7 +123,7 @@ def _data(data: DataArg, decl: A.ModelDecl) -> dict[str, DataItem]:
     sets = {s.name for s in decl.sets}
     params = {p.name for p in decl.parameters}
     for k, v in data.items():
-        if is_pandas(v):
+        if is_frame_like(v):
             items.update((i.name, i) for i in from_pandas(k, v, sets, params))
         else:
             items[k] = DataItem(k, v, Span("<data>", 1, 1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -203,3 +204,13 @@ def test_a_failed_write_leaves_no_half_written_file(tmp_path: Path) -> None:
     assert f"--output: cannot write `{out / 'ship.csv'}`" in run.output
     assert "153.675" in run.output  # the answer itself is still printed
     assert sorted(p.name for p in out.iterdir()) == ["ship.csv"]  # no summary, no tmp
+
+
+def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if it were not installed
+    run = CliRunner().invoke(app, ["solve", str(TRANSPORT), "--output", str(tmp_path / "o"),
+                                   "--format", "parquet"])
+    assert run.exit_code == 5
+    assert "pip install 'optiform[frames]'" in run.output
+    assert "Traceback" not in run.output and not (tmp_path / "o" / "ship.parquet").exists()

@@ -13,7 +13,8 @@ name's declaration (`from_pandas`):
   RangeIndex the layout of a CSV file (index columns, then the value);
 - any other name: a DataFrame whose columns are parameters over its index.
 
-A NaN value means the entry is absent (the parameter's default, if any).
+A NaN value means the entry is absent (the parameter's default, if any). A
+polars DataFrame or Series is read as its pandas twin (`to_pandas`).
 pandas is never imported here: only objects that are pandas' reach it;
 pyarrow is imported for a parquet file only.
 """
@@ -30,14 +31,18 @@ from optiform.dsl.data import Coded, Column, DataItem, Table
 from optiform.extras import require
 
 
-def is_pandas(value: Any) -> bool:
-    """A pandas object, told without importing pandas (pyoframe's test)."""
-    return any(c.__module__.startswith("pandas") for c in type(value).__mro__)
+def is_frame_like(value: Any) -> bool:
+    """A pandas or polars object, told without importing either (pyoframe's test)."""
+    return any(c.__module__.split(".")[0] in ("pandas", "polars")
+               for c in type(value).__mro__)
 
 
 def from_pandas(name: str, value: Any, sets: set[str], params: set[str]) -> list[DataItem]:
-    """The data items a pandas object gives, by what the model declares `name` as."""
+    """The data items a pandas object gives, by what the model declares `name` as; a
+    polars one is read as its pandas twin (no index: a frame has the CSV layout)."""
     pd = require("pandas", "pandas data")
+    if type(value).__module__.split(".")[0] == "polars":
+        value = value.to_pandas()
     span = Span(f'data["{name}"]', 1, 1)
     what = f"the {type(value).__name__} for `{name}`"
     if isinstance(value, pd.DataFrame):

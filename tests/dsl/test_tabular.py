@@ -82,6 +82,18 @@ constraints
     assert again.objective == pytest.approx(plan.objective)
 
 
+def test_polars_frames_and_model_data_read_the_same_way() -> None:
+    import polars as pl
+
+    from optiform.api import Model
+    from optiform.dsl.parser import parse
+
+    long = pl.from_pandas(COST.rename("cost").reset_index())  # I, J, cost: the CSV layout
+    given = data(cost=long, J=pl.Series("J", [1, 2, 3]))
+    assert optiform.loads(MODEL, data=given).solve("highs").objective == pytest.approx(41.0)
+    assert Model(parse(MODEL), given).solve("highs").objective == pytest.approx(41.0)
+
+
 def test_nan_means_absent_and_takes_the_default() -> None:
     cap = pd.Series([5.0, np.nan], index=pd.MultiIndex.from_tuples([("a", 1), ("a", 2)]))
     problem = optiform.loads(MODEL, data=data(cap=cap)).compile()
