@@ -94,17 +94,17 @@ def entries_json(universe: Universe, keys: np.ndarray, values: np.ndarray,
         for c in range(arity):
             before = '{"index": [' if c == 0 else ""
             after = '], "value": ' if c == arity - 1 else ", "
-            column = _texts(keys[start:stop, c], partial(_member_text, universe, before,
+            column = text_column(keys[start:stop, c], partial(_member_text, universe, before,
                                                           after))
             rows = column if rows is None else rows + column
-        rows = rows + _texts(_cleaned(values[start:stop]), _number_text)
+        rows = rows + text_column(_cleaned(values[start:stop]), _number_text)
         if start:
             yield f"}},\n{pad}"
         yield f"}},\n{pad}".join(rows.tolist())
     yield f"}}\n{' ' * (indent - 2)}]"
 
 
-def _texts(column: np.ndarray, text: Callable[[Any], str]) -> np.ndarray:
+def text_column(column: np.ndarray, text: Callable[[Any], str]) -> np.ndarray:
     """`text` of each row's entry, as an object array, called once per distinct entry."""
     uniq = unique_sorted(column)
     return np.array([text(u) for u in uniq.tolist()], dtype=object)[
@@ -125,17 +125,6 @@ def _cleaned(values: np.ndarray) -> np.ndarray:
 
 def _number_text(v: float) -> str:
     return repr(v) if math.isfinite(v) else "null"
-
-
-def member_texts(universe: Universe, codes: np.ndarray,
-                 text: Callable[[Any], str]) -> list[Any]:
-    """Each row's member, integers as they are and others through `text` (JSON's or
-    CSV's quoting), called once per distinct member."""
-    if not (codes >= SYMBOL_BASE).any():
-        return codes.tolist()
-    uniq = unique_sorted(codes)
-    texts = np.array([text(universe.decode(c)) for c in uniq.tolist()], dtype=object)
-    return texts[np.searchsorted(uniq, codes)].tolist()
 
 
 def object_json(items: dict[str, Iterable[str]], indent: int) -> Iterator[str]:

@@ -4,7 +4,7 @@ A variable's file has the columns of `Result.frame` (its index sets, then
 `value`), so a CSV is also a `--data` CSV-folder file: one model's answer is
 the next model's data. Each file is written under a temporary name and
 renamed, so a failure leaves the old file or none, never half of one. The CSV
-is written from the key codes (each distinct member quoted once); parquet
+is written from the key codes (each distinct member and value written once); parquet
 goes through pyarrow, names as dictionary columns, with the model, status and
 objective in the file's metadata. Nothing else optional is imported.
 """
@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from optiform.answers import index_names, member_texts
+from optiform.answers import CHUNK, index_names, text_column
 from optiform.compiler.ir import VariableBlock
+from optiform.compiler.keys import Universe
 from optiform.extras import require
 
 if TYPE_CHECKING:
@@ -99,15 +100,20 @@ def _csv_quote(text: str) -> str:
 
 def _write_csv(result: Result, v: VariableBlock, path: Path) -> None:
     universe = result.problem.universe
-    cols = [member_texts(universe, v.keys[:, c], lambda m: _csv_quote(str(m)))
-            for c in range(v.arity)]
-    values = list(map(repr, _values(result, v).tolist()))
-    row = ",".join(["{}"] * (v.arity + 1))
+    values = _values(result, v)
     header = ",".join(map(_csv_quote, [*_names(result, v), "value"]))
     with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(header + "\n")
-        if values:
-            fh.write("\n".join(map(row.format, *cols, values)) + "\n")
+        for start in range(0, len(values), CHUNK):  # rows as sums of object arrays
+            rows = text_column(values[start:start + CHUNK], repr)
+            for c in reversed(range(v.arity)):
+                rows = text_column(v.keys[start:start + CHUNK, c],
+                                   partial(_csv_member, universe)) + rows
+            fh.write("\n".join(rows.tolist()) + "\n")
+
+
+def _csv_member(universe: Universe, code: int) -> str:
+    return _csv_quote(str(universe.decode(code))) + ","
 
 
 def _write_parquet(result: Result, v: VariableBlock, path: Path) -> None:

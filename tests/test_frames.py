@@ -214,3 +214,28 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path: Path,
     assert run.exit_code == 5
     assert "pip install 'optiform[frames]'" in run.output
     assert "Traceback" not in run.output and not (tmp_path / "o" / "ship.parquet").exists()
+
+
+def test_csv_answer_quotes_members_and_reads_back(tmp_path: Path) -> None:
+    members = ["a,b", 'say "hi"', 3, "x\ny"]
+    text = "sets\n  S\nvariables\n  y[S] in [1, 2]\nobjective\n  maximize o: sum(s in S) y[s]\n"
+    model = tmp_path / "m.opt"
+    model.write_text(text)
+    result = optiform.load(model, {"S": members}).solve("highs")
+    from optiform.output import write_answer
+
+    write_answer(result, tmp_path, "csv")
+    back = pd.read_csv(tmp_path / "y.csv")
+    assert back.S.tolist() == ["a,b", 'say "hi"', "3", "x\ny"] and back.value.tolist() == [2.0] * 4
+    priced = "sets\n  S\nparameters\n  y[S]\nvariables\n  t\nobjective\n  minimize o: t\n" \
+             "constraints\n  c: t == sum(s in S) y[s]\n"
+    again = optiform.loads(priced, {"S": members, "y": pd.Series(
+        back.value.to_numpy(), index=pd.Index(members))}).solve("highs")
+    assert again.objective == pytest.approx(8.0)
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (tmp_path / "y.csv").rename(folder / "y.csv")
+    (folder / "S.csv").write_text('S\n"a,b"\n"say ""hi"""\n3\n"x\ny"\n')
+    path = tmp_path / "priced.opt"
+    path.write_text(priced)
+    assert optiform.load(path, folder).solve("highs").objective == pytest.approx(8.0)
