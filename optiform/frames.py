@@ -68,7 +68,7 @@ def _constraint(result: Result, c: ConstraintBlock) -> Columns:
     out = _keys(problem, c.keys, c.decl.index)
     x = result.solution.values
     if x is None:
-        out["value"] = out["slack"] = np.full(c.size, np.nan)
+        out["value"], out["slack"] = np.full(c.size, np.nan), np.full(c.size, np.nan)
     else:
         scope = Scope(problem.universe, problem.sets, problem.params,
                       {v.name: v for v in problem.variables}, np.asarray(x, dtype=float),

@@ -239,3 +239,23 @@ def test_csv_answer_quotes_members_and_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "priced.opt"
     path.write_text(priced)
     assert optiform.load(path, folder).solve("highs").objective == pytest.approx(8.0)
+
+
+def test_without_a_point_the_frames_hold_nan() -> None:
+    text = "variables\n  x >= 2\nobjective\n  minimize o: x\nconstraints\n  cap: x <= 1\n"
+    result = optiform.loads(text).solve("highs")
+    assert result.status == "infeasible"
+    assert np.isnan(result.frame("x").value.item())
+    cap = result.frame("cap")
+    assert list(cap.columns) == ["value", "slack"] and cap.isna().all(axis=None)
+
+
+def test_output_of_an_infeasible_model_is_its_summary_alone(tmp_path: Path) -> None:
+    model = tmp_path / "m.opt"
+    model.write_text("variables\n  x >= 2\nobjective\n  minimize o: x\nconstraints\n"
+                     "  cap: x <= 1\n")
+    run = CliRunner().invoke(app, ["solve", str(model), "--output", str(tmp_path / "o")])
+    assert run.exit_code == 3
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["summary.json"]
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert summary["status"] == "infeasible" and summary["files"] == []
