@@ -26,6 +26,7 @@ from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
 from optiform.dsl.render import render
+from optiform.dsl.tabular import from_pandas, is_frame_like
 from optiform.pareto import hypervolume, non_dominated, reference_point, spread
 from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
 from optiform.verify import ViolationReport, verify
@@ -41,6 +42,12 @@ class Model:
     data: dict[str, DataItem] = field(default_factory=dict)
     max_size: int = DEFAULT_MAX_SIZE
     _problem: Problem | None = None
+
+    def __post_init__(self) -> None:
+        # `Model(decl, data={...})` with plain values (pandas ones too) reads them as
+        # `load`'s `data=` does.
+        if any(not isinstance(v, DataItem) for v in self.data.values()):
+            self.data = _data(self.data, self.decl)
 
     @property
     def name(self) -> str:
@@ -94,21 +101,33 @@ def load(path: str | Path, data: DataArg = None, *,
 
     `max_size` bounds the rows one index expansion may create while grounding.
     """
-    return Model(parse_file(path), _data(data), max_size)
+    decl = parse_file(path)
+    return Model(decl, _data(data, decl), max_size)
 
 
 def loads(text: str, data: DataArg = None, file: str = "<model>", *,
           max_size: int = DEFAULT_MAX_SIZE) -> Model:
     """Parse model text given as a string."""
-    return Model(parse(text, file), _data(data), max_size)
+    decl = parse(text, file)
+    return Model(decl, _data(data, decl), max_size)
 
 
-def _data(data: DataArg) -> dict[str, DataItem]:
+def _data(data: DataArg, decl: A.ModelDecl) -> dict[str, DataItem]:
+    """Data items by name; a pandas value becomes tables of arrays, read by what the
+    model declares its name as (dsl/tabular.py)."""
     if data is None:
         return {}
     if isinstance(data, (str, Path)):
         return load_data(data)
-    return {k: DataItem(k, v, Span("<data>", 1, 1)) for k, v in data.items()}
+    items: dict[str, DataItem] = {}
+    sets = {s.name for s in decl.sets}
+    params = {p.name for p in decl.parameters}
+    for k, v in data.items():
+        if is_frame_like(v):
+            items.update((i.name, i) for i in from_pandas(k, v, sets, params))
+        else:
+            items[k] = DataItem(k, v, Span("<data>", 1, 1))
+    return items
 
 
 def check(path: str | Path, data: DataArg = None, *,

@@ -22,6 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from optiform import api
+from optiform.answers import key_columns, nonzero_rows
 from optiform.backends import BackendError, available_solvers
 from optiform.batching.command import batch
 from optiform.batching.engines import EngineError
@@ -31,6 +32,7 @@ from optiform.diagnostics import DiagnosticError
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
 from optiform.extras import MissingExtra
+from optiform.output import WRITERS, OutputError, prepare, write_answer
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
@@ -120,9 +122,16 @@ def solve(
     solver: Annotated[str | None, typer.Option(
         help="pyomo: a solver (`optiform solvers` lists them: scip, highs, ipopt...) or "
              "any Pyomo SolverFactory name.")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Write one file per variable (its index columns, then value: "
+                         "a --data CSV folder for the next model) and summary.json to "
+                         "this folder.")] = None,
+    output_format: Annotated[str | None, typer.Option(
+        "--format", help="With --output: csv (default) or parquet (needs pyarrow).")] = None,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
+    _prepare_output(output, output_format, pareto, as_json)
     for flag, given in (("--samples", samples), ("--temperature", temperature)):
         if given is not None and backend != "gflownet":
             raise typer.BadParameter("steers the sampler: give --backend gflownet too",
@@ -147,11 +156,46 @@ def solve(
     except BackendError as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     if as_json:
-        print(json.dumps(result.to_dict(), indent=2))
+        result.write_json(sys.stdout)
+        sys.stdout.write("\n")
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)
+    if output is not None:
+        try:
+            write_answer(result, output, output_format or "csv")
+        except OutputError as exc:  # the answer is printed above: only the files failed
+            _output_failed("--output", str(exc), False)
     raise typer.Exit(int(result.exit_code))
+
+
+def _prepare_output(output: Path | None, fmt: str | None, pareto: int | None,
+                    as_json: bool) -> None:
+    """Refuse a bad --output or --format before solving, so no answer is lost."""
+    if output is None:
+        if fmt is not None:
+            _output_failed("--format", "says how --output writes: give --output DIR too",
+                           as_json)
+        return
+    if pareto is not None:
+        _output_failed("--output", "writes one answer: not with --pareto", as_json)
+    if fmt is not None and fmt not in WRITERS:
+        _output_failed("--format", f"`{fmt}` is not one of {', '.join(WRITERS)}", as_json)
+    try:
+        prepare(output, fmt or "csv")
+    except OutputError as exc:
+        _output_failed("--output", str(exc), as_json)
+    except MissingExtra as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
+
+
+def _output_failed(flag: str, message: str, as_json: bool) -> NoReturn:
+    """A usage error (exit 2) on one plain line, as `--plot`'s."""
+    if as_json:
+        print(json.dumps({"status": "error", "errors": [{"message": message}]}, indent=2))
+    err.print(f"{flag}: {message}", markup=False)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -404,19 +448,17 @@ def _print_result(result: Result, show_all: bool) -> None:
     table.add_column("index")
     table.add_column("value", justify="right")
     shown = hidden = 0
-    for name, values in result.values.items():
-        items: list[tuple[Any, float]] = (
-            [((), values)] if isinstance(values, float) else list(values.items()))
-        for key, value in items:
-            if not show_all and abs(value) < 1e-9:
-                hidden += 1
-                continue
-            if shown >= 200:
-                hidden += 1
-                continue
+    universe = result.problem.universe
+    for answer in result.answers():  # variables, then defined variables
+        block = answer.values
+        rows, left = nonzero_rows(block, show_all, 200 - shown)
+        hidden += left
+        shown += len(rows)
+        cols = [c.tolist() for c in key_columns(universe, answer.keys[rows])]
+        for key, value in zip(zip(*cols, strict=True) if cols else [()] * len(rows),
+                              block[rows].tolist(), strict=True):
             # Names and members are the user's text, never rich markup.
-            table.add_row(escape(name), escape(", ".join(map(str, key))), f"{value:.6g}")
-            shown += 1
+            table.add_row(escape(answer.name), escape(", ".join(map(str, key))), f"{value:.6g}")
     out.print(table)
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")

@@ -8,16 +8,22 @@ derived from both and from the checker's verdict.
 from __future__ import annotations
 
 import enum
+import io
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
+from optiform.answers import entries, entries_json, key_columns, object_json
 from optiform.compiler.defined import values as defined_values
 
 if TYPE_CHECKING:
     from optiform.compiler.ir import Problem
     from optiform.conflict import Conflict
+    from optiform.dsl import ast as A
     from optiform.verify import ViolationReport
 
 
@@ -70,6 +76,21 @@ class Solution:
         return self.primal_status is ResultStatus.FEASIBLE_POINT and self.values is not None
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One variable's or defined variable's values over its key rows, with the
+    declared index that names its columns."""
+
+    name: str
+    keys: np.ndarray
+    index: A.Index | None
+    values: np.ndarray
+
+    @property
+    def arity(self) -> int:
+        return int(self.keys.shape[1])
+
+
 @dataclass
 class Result:
     """A solution together with the checker's report on it."""
@@ -120,56 +141,114 @@ class Result:
         values = self.solution.objective_values
         return next(iter(values.values())) if values else None
 
-    @property
+    @cached_property
     def values(self) -> dict[str, Any]:
-        """Variable values: a float for a scalar, a dict keyed by index tuples otherwise."""
-        x = self.solution.values
+        """Variable values: a float for a scalar, a dict keyed by index tuples otherwise.
+
+        Built on first use, from the key columns: the arrays stay the answer
+        (`frame`, `to_json`) until a caller asks for Python objects."""
         out: dict[str, Any] = {}
-        if x is None:
-            return out
-        decode = self.problem.universe.decode_row
-        for v in self.problem.variables:
-            block = x[v.offset:v.offset + v.size]
-            if v.arity == 0:
-                out[v.name] = float(block[0])
+        for name, keys, block in self._blocks():
+            if keys.shape[1] == 0:
+                out[name] = float(block[0])
             else:
-                out[v.name] = {decode(k): float(val) for k, val in zip(v.keys, block, strict=True)}
-        for d, vals in zip(self.problem.defined, defined_values(self.problem, x).values(),
-                           strict=True):  # computed from the columns, after them
-            out[d.name] = float(vals[0]) if d.arity == 0 else {
-                decode(k): float(val) for k, val in zip(d.keys, vals, strict=True)}
+                cols = [c.tolist() for c in key_columns(self.problem.universe, keys)]
+                out[name] = dict(zip(zip(*cols, strict=True), block.tolist(), strict=True))
         return out
 
-    def _variables(self) -> dict[str, Any]:
+    def _blocks(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        return [(a.name, a.keys, a.values) for a in self.answers()]
+
+    def answers(self) -> list[Answer]:
+        """Each variable's and then each defined variable's values at the point, over
+        its keys (a defined variable's computed from the columns); none without a point."""
         x = self.solution.values
-        variables: dict[str, Any] = {}
-        if x is not None:
-            decode = self.problem.universe.decode_row
-            for v in self.problem.variables:
-                block = x[v.offset:v.offset + v.size]
-                if v.arity == 0:
-                    variables[v.name] = _clean(block[0])
-                else:
-                    variables[v.name] = [{"index": list(decode(k)), "value": _clean(val)}
-                                         for k, val in zip(v.keys, block, strict=True)]
-            for d, vals in zip(self.problem.defined, defined_values(self.problem, x).values(),
-                               strict=True):
-                variables[d.name] = _clean(vals[0]) if d.arity == 0 else [
-                    {"index": list(decode(k)), "value": _clean(val)}
-                    for k, val in zip(d.keys, vals, strict=True)]
-        return variables
+        if x is None:
+            return []
+        out = [Answer(v.name, v.keys, v.decl.index, x[v.offset:v.offset + v.size])
+               for v in self.problem.variables]
+        computed = defined_values(self.problem, x)
+        out += [Answer(d.name, d.keys, d.decl.index, computed[d.name])
+                for d in self.problem.defined]
+        return out
+
+    def frame(self, name: str) -> Any:
+        """A variable's or constraint family's values as a pandas DataFrame: a column
+        per index position named after its set (`N`, `N_2` for a set used twice),
+        then `value`; a constraint's also `slack`, and `dual` for an LP."""
+        from optiform.frames import frame
+
+        return frame(self, name)
+
+    def to_pandas(self) -> dict[str, Any]:
+        """`frame` of every variable and constraint family, by name."""
+        from optiform.frames import frame, table_names
+
+        return {name: frame(self, name) for name in table_names(self.problem)}
+
+    def to_polars(self) -> dict[str, Any]:
+        """As `to_pandas`, with polars DataFrames."""
+        from optiform.frames import polars_frame, table_names
+
+        return {name: polars_frame(self, name) for name in table_names(self.problem)}
+
+    def _variables(self) -> dict[str, Any]:
+        return {name: _clean(block[0]) if keys.shape[1] == 0 else
+                entries(self.problem.universe, keys, block)
+                for name, keys, block in self._blocks()}
 
     def to_dict(self) -> dict[str, Any]:
         """The `--json` shape: status, objective(s), variables, check, class, backend;
         a sampler's points under `samples`, `--compare`'s under `compare`."""
+        return self._payload(self._variables(), self._duals())
+
+    def to_json(self) -> str:
+        """`to_dict()` as JSON text: what `write_json` writes."""
+        out = io.StringIO()
+        self.write_json(out)
+        return out.getvalue()
+
+    def write_json(self, out: TextIO) -> None:
+        """`to_dict()` as JSON, indented by 2, each variable's and dual's entries one
+        a line, written from the arrays a slice at a time (the `--json` output)."""
+        universe = self.problem.universe
+        variables: dict[str, Iterable[str]] = {
+            name: [json.dumps(_clean(block[0]))] if keys.shape[1] == 0 else
+            entries_json(universe, keys, block, 6) for name, keys, block in self._blocks()}
+        parts = [(json.dumps(_VARIABLES), object_json(variables, 4))]
+        if self.solution.duals:
+            duals: dict[str, Iterable[str]] = {}
+            for c in self.problem.constraints:
+                values = self.solution.duals.get(c.name)
+                if values is not None:
+                    duals[c.name] = ([json.dumps(_clean(values[0]))]
+                                     if c.keys.shape[1] == 0 and len(values) == 1 else
+                                     entries_json(universe, c.keys, values, 6))
+            parts.append((json.dumps(_DUALS), object_json(duals, 4)))
+        rest = json.dumps(self._payload(_VARIABLES, _DUALS if len(parts) > 1 else None),
+                          indent=2)
+        for mark, chunks in parts:
+            head, _, rest = rest.partition(mark)
+            out.write(head)
+            out.writelines(chunks)
+        out.write(rest)
+
+    def summary(self) -> dict[str, Any]:
+        """`to_dict()` without the variables and duals: what `--output`'s summary.json
+        holds beside the files."""
+        payload = self._payload(None, None)
+        del payload["variables"], payload["duals"]
+        return payload
+
+    def _payload(self, variables: Any, duals: Any) -> dict[str, Any]:
         out = {
             "model": self.problem.name,
             "status": self.status,
             "objective": _clean(self.objective) if self.objective is not None else None,
             "objectives": {k: _clean(v) for k, v in self.objectives.items()},
-            "variables": self._variables(),
+            "variables": variables,
             "check": self.report.to_dict() if self.report else None,
-            "duals": self._duals(),
+            "duals": duals,
             "warnings": [w.to_dict() for w in self.problem.warnings],
             "class": self.problem.problem_class.value,
             "backend": self.solution.backend,
@@ -198,7 +277,6 @@ class Result:
         duals = self.solution.duals
         if not duals:
             return None
-        decode = self.problem.universe.decode_row
         out: dict[str, Any] = {}
         for c in self.problem.constraints:
             values = duals.get(c.name)
@@ -207,9 +285,13 @@ class Result:
             if c.keys.shape[1] == 0 and len(values) == 1:
                 out[c.name] = _clean(values[0])
             else:
-                out[c.name] = [{"index": list(decode(k)), "value": _clean(v)}
-                               for k, v in zip(c.keys, values, strict=True)]
+                out[c.name] = entries(self.problem.universe, c.keys, values)
         return out
+
+
+# Stand-ins for the long lists in `to_json`'s skeleton, replaced by their text.
+_VARIABLES = "\u0000optiform variables"
+_DUALS = "\u0000optiform duals"
 
 
 def _clean(v: float | None) -> float | None:

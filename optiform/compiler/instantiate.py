@@ -44,7 +44,7 @@ from optiform.compiler.linearize import Linearizer, add
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
-from optiform.dsl.data import DataItem, Table
+from optiform.dsl.data import Coded, Column, DataItem, Table
 
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
 _RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
@@ -214,9 +214,26 @@ class _Builder:
                             kind="data")
         return self.scope.universe.encode(raw)
 
-    def _member_column(self, cells: list[str], table: Table, span: Span) -> np.ndarray:
-        """Codes of a CSV column, each distinct text encoded once; an error names the
-        first row where the bad text appears."""
+    def _member_column(self, cells: Column, table: Table, span: Span) -> np.ndarray:
+        """Codes of a column, each distinct member encoded once; an error names the
+        first row where the bad member appears."""
+        if isinstance(cells, np.ndarray):
+            return self._member_numbers(cells, table, span)
+        if isinstance(cells, Coded):
+            empty = cells.positions < 0
+            if empty.any():
+                line = int(table.lines[int(np.argmax(empty))])
+                raise EvalError(f"{_source(table)} has an empty member", Span(
+                    span.file, line, 1), "every row needs a member in every index column",
+                    kind="data")
+            distinct = np.zeros(len(cells.uniques), dtype=np.int64)
+            for k, member in enumerate(cells.uniques):
+                try:
+                    distinct[k] = self._member(member, span)
+                except EvalError:
+                    line = int(table.lines[int(np.argmax(cells.positions == k))])
+                    distinct[k] = self._member(member, Span(span.file, line, 1))
+            return distinct[cells.positions]
         codes: dict[str, int] = {}
         for text in dict.fromkeys(cells):
             try:
@@ -226,9 +243,26 @@ class _Builder:
                 codes[text] = self._member(text, Span(span.file, line, 1))
         return np.fromiter(map(codes.__getitem__, cells), dtype=np.int64, count=len(cells))
 
-    def _number_column(self, cells: list[str], table: Table, span: Span,
+    def _member_numbers(self, cells: np.ndarray, table: Table, span: Span) -> np.ndarray:
+        """A numeric column of members: integers below SYMBOL_BASE (floats only when
+        whole), checked as whole arrays."""
+        if cells.dtype.kind in "iu":
+            bad = np.abs(cells.astype(np.int64)) >= SYMBOL_BASE
+        else:
+            bad = ~np.isfinite(cells) | (cells != np.round(cells)) | (
+                np.abs(np.nan_to_num(cells)) >= SYMBOL_BASE)
+        if bad.any():
+            first = int(np.argmax(bad))
+            self._member(cells[first].item(), Span(span.file, int(table.lines[first]), 1))
+        return cells.astype(np.int64)
+
+    def _number_column(self, cells: Column, table: Table, span: Span,
                        what: str) -> np.ndarray:
-        """The numbers of a CSV column: `float` reads what `_number` reads from text."""
+        """The numbers of a column: `float` reads what `_number` reads from text."""
+        if isinstance(cells, np.ndarray):
+            return cells.astype(float)
+        if isinstance(cells, Coded):
+            cells = [str(cells.uniques[k]) if k >= 0 else "" for k in cells.positions.tolist()]
         try:
             return np.fromiter(map(float, cells), dtype=float, count=len(cells))
         except ValueError:  # row by row, for the error at its line
@@ -325,7 +359,7 @@ class _Builder:
                 item = self.data[decl.name]
                 raw = item.value
                 if isinstance(raw, Table):
-                    raw = raw.columns[-1][0] if len(raw) and raw.columns else None
+                    raw = raw.rows[0][-1] if len(raw) and raw.columns else None
                 v = self._number(raw, item.span, f"`{decl.name}`")
             elif default is not None:
                 v = default
@@ -462,9 +496,12 @@ class _Builder:
         what = f"a value of `{decl.name}`"
         if isinstance(item.value, Table):
             if len(item.value.header) != arity + 1:
-                raise EvalError(f"`{decl.name}.csv` has {len(item.value.header)} columns; "
-                                f"expected {arity} index column(s) and a value column",
-                                item.span, kind="data")
+                message = (f"`{decl.name}.csv` has {len(item.value.header)} columns; "
+                           f"expected {arity} index column(s) and a value column")
+                if item.value.source:
+                    message = (f"{item.value.source} has {len(item.value.header) - 1} index "
+                               f"column(s) or level(s); `{decl.name}` has {arity}")
+                raise EvalError(message, item.span, kind="data")
             table = item.value
             columns = [self._member_column(c, table, item.span) for c in table.columns[:-1]]
             keys = (np.stack(columns, axis=1) if columns
@@ -714,6 +751,10 @@ def split_comparison(c: A.ConstraintDecl) -> tuple[A.Expr | None, A.Expr, A.Expr
     if e.op == ">=":
         return e.right, left, None
     return e.right, left, e.right
+
+
+def _source(table: Table) -> str:
+    return table.source or "the CSV file"
 
 
 def _factors(frame: Frame) -> tuple[SetValue, ...] | None:

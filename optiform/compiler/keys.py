@@ -45,6 +45,20 @@ class Universe:
     def decode_row(self, row: np.ndarray) -> tuple[Member, ...]:
         return tuple(self.decode(c) for c in row)
 
+    def decode_column(self, codes: np.ndarray) -> np.ndarray:
+        """Members of a column of codes at once: int64 when every member is an integer,
+        else an object array (strings, and integers where the column mixes them)."""
+        codes = np.asarray(codes, dtype=np.int64)
+        symbolic = codes >= SYMBOL_BASE
+        if not symbolic.any():
+            return codes
+        names = np.array(self.symbols, dtype=object)
+        if symbolic.all():
+            return names[codes - SYMBOL_BASE]
+        out = codes.astype(object)
+        out[symbolic] = names[codes[symbolic] - SYMBOL_BASE]
+        return out
+
     def format_key(self, row: np.ndarray | tuple[int, ...]) -> str:
         return ", ".join(str(self.decode(c)) for c in row)
 

@@ -2,9 +2,9 @@
 
 JSON and YAML files hold one object: a set is a list (a tuple set a list of
 lists), a scalar a number, an indexed parameter nested objects keyed by its
-indices in order. A folder holds one CSV file per set or parameter, named
-after it: a set's rows are its members, a parameter's rows are its indices
-followed by its value. What the values mean is decided by the compiler,
+indices in order. A folder holds one CSV (or parquet) file per set or
+parameter, named after it: a set's rows are its members, a parameter's rows
+are its indices followed by its value. What the values mean is decided by the compiler,
 which knows each name's declaration.
 """
 
@@ -24,19 +24,38 @@ from optiform.diagnostics import Diagnostic, DiagnosticError, Span
 
 
 @dataclass(frozen=True, eq=False)
+class Coded:
+    """A column as its distinct members and each row's position among them (what
+    pandas' factorize and a parquet dictionary give): a member is encoded once."""
+
+    uniques: list[Any]
+    positions: np.ndarray  # int64; -1 where the cell is empty
+
+
+# A column: a CSV's text cells, numbers (a pandas or parquet numeric column), or Coded
+Column = list[str] | np.ndarray | Coded
+
+
+@dataclass(frozen=True, eq=False)
 class Table:
-    """A CSV file by columns, each cell stripped; `lines` gives each row's line number."""
+    """A table by columns: a CSV file (each cell stripped), a parquet file or a pandas
+    object. `lines` gives each row's line (a CSV's) or its row counted from 1; `source`
+    names it in messages (`demand.csv` when empty)."""
 
     header: tuple[str, ...]
-    columns: tuple[list[str], ...]
+    columns: tuple[Column, ...]
     lines: np.ndarray
+    source: str = ""
 
     def __len__(self) -> int:
         return len(self.lines)
 
     @property
-    def rows(self) -> list[tuple[str, ...]]:
-        return list(zip(*self.columns, strict=True)) if self.columns else []
+    def rows(self) -> list[tuple[Any, ...]]:
+        cells = [c.tolist() if isinstance(c, np.ndarray) else
+                 [c.uniques[k] if k >= 0 else "" for k in c.positions.tolist()]
+                 if isinstance(c, Coded) else c for c in self.columns]
+        return list(zip(*cells, strict=True)) if cells else []
 
 
 @dataclass(frozen=True)
@@ -168,9 +187,17 @@ def _load_csv_folder(folder: Path) -> dict[str, DataItem]:
         text = read_text(path)
         table = _plain_csv(text) or _quoted_csv(text, path)
         items[path.stem] = DataItem(path.stem, table, Span(str(path), 1, 1))
+    for path in sorted(folder.glob("*.parquet")):
+        if path.stem in items:
+            raise _error(f"`{path.stem}` is given twice: as {path.stem}.csv and as "
+                         f"{path.name}", Span(str(path), 1, 1), "keep one of the two files")
+        from optiform.dsl.tabular import read_parquet  # pyarrow only for a parquet file
+
+        items[path.stem] = DataItem(path.stem, read_parquet(path), Span(str(path), 1, 1))
     if not items:
-        raise _error(f"the folder `{folder}` has no .csv files", Span(str(folder), 1, 1),
-                     "put one NAME.csv per set or parameter in it")
+        raise _error(f"the folder `{folder}` has no .csv or .parquet files",
+                     Span(str(folder), 1, 1),
+                     "put one NAME.csv (or NAME.parquet) per set or parameter in it")
     return items
 
 
