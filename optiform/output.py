@@ -16,7 +16,7 @@ import os
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
@@ -92,17 +92,22 @@ def _csv_quote(text: str) -> str:
 
 
 def _write_csv(result: Result, v: Answer, path: Path) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        write_csv(result, v, fh)
+
+
+def write_csv(result: Result, v: Answer, fh: TextIO) -> None:
+    """One answer as CSV text: its index columns, then `value` (the frame's layout)."""
     universe = result.problem.universe
     values = v.values
     header = ",".join(map(_csv_quote, [*_names(result, v), "value"]))
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        fh.write(header + "\n")
-        for start in range(0, len(values), CHUNK):  # rows as sums of object arrays
-            rows = text_column(values[start:start + CHUNK], repr)
-            for c in reversed(range(v.arity)):
-                rows = text_column(v.keys[start:start + CHUNK, c],
-                                   partial(_csv_member, universe)) + rows
-            fh.write("\n".join(rows.tolist()) + "\n")
+    fh.write(header + "\n")
+    for start in range(0, len(values), CHUNK):  # rows as sums of object arrays
+        rows = text_column(values[start:start + CHUNK], repr)
+        for c in reversed(range(v.arity)):
+            rows = text_column(v.keys[start:start + CHUNK, c],
+                               partial(_csv_member, universe)) + rows
+        fh.write("\n".join(rows.tolist()) + "\n")
 
 
 def _csv_member(universe: Universe, code: int) -> str:

@@ -9,7 +9,6 @@ wrong becomes the outcome's error, so that one scenario never stops a batch.
 
 from __future__ import annotations
 
-import csv
 import io
 import math
 import time
@@ -22,6 +21,7 @@ from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.diagnostics import DiagnosticError, Span
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem
+from optiform.output import write_csv
 from optiform.solution import Result, TerminationStatus
 
 
@@ -109,42 +109,14 @@ def _model(decl: A.ModelDecl, task: Task) -> Model:
 
 
 def value_tables(result: Result) -> dict[str, str]:
-    """Each variable's values as CSV: one column per index position, named after its
-    set, then `value` (the layout of `Result.frame`)."""
-    x = result.solution.values
-    if x is None:
-        return {}
-    decode = result.problem.universe.decode_row
+    """Each variable's (and defined variable's) values as CSV text, in the layout of
+    `Result.frame` and `--output`: one column per index position, then `value`."""
     tables = {}
-    for v in result.problem.variables:
+    for answer in result.answers():
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow([*index_columns(v.decl, v.arity), "value"])
-        block = x[v.offset:v.offset + v.size] + 0.0  # no -0.0 in the file
-        for key, value in zip(v.keys, block.tolist(), strict=True):
-            writer.writerow([*decode(key), repr(value)])
-        tables[v.name] = out.getvalue()
+        write_csv(result, answer, out)
+        tables[answer.name] = out.getvalue()
     return tables
-
-
-def index_columns(decl: A.VarDecl, arity: int) -> list[str]:
-    """A column name per index position: the set's name (its binder's names for a set
-    of tuples), numbered where one repeats."""
-    names: list[str] = []
-    for b in decl.index.binders if decl.index else ():
-        width = len(b.names) if b.names else 1
-        if width == 1 and isinstance(b.set, A.Name):
-            names.append(b.set.name)
-        else:
-            names += list(b.names or ()) or [f"index{len(names) + 1}"]
-    if len(names) != arity:
-        names = [f"index{i + 1}" for i in range(arity)]
-    seen: dict[str, int] = {}
-    unique = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        unique.append(n if seen[n] == 1 else f"{n}_{seen[n]}")
-    return unique
 
 
 def outcome_fields(outcome: Outcome) -> dict[str, Any]:

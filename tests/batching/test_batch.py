@@ -109,7 +109,7 @@ def test_values_are_written_per_scenario_and_variable(transport: Scenarios,
     folder = tmp_path / "values" / table.loc[0, "scenario"]
     with (folder / "ship.csv").open() as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["p", "s", "value"]
+    assert rows[0] == ["ROUTES", "ROUTES_2", "value"]  # as Result.frame and --output name them
     expected = load(transport.model, transport.datas[1]).solve().values["ship"]
     assert {(p, int(s)): float(v) for p, s, v in rows[1:]} == expected
     assert not (tmp_path / "values" / table.loc[1, "scenario"]).exists()  # no point
