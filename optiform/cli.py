@@ -2,7 +2,8 @@
 
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
-solver error, no backend for the class); 6 a solution that fails the check.
+solver error, no backend for the class, an optional library not installed);
+6 a solution that fails the check.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
 infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 """
@@ -22,11 +23,13 @@ from rich.table import Table
 
 from optiform import api
 from optiform.backends import BackendError, available_solvers
+from optiform.backends.pyomo.solvers import pyomo_installed
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
+from optiform.extras import MissingExtra, install_line
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
@@ -34,10 +37,26 @@ from optiform.solution import ExitCode, Result
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
     from optiform.agents.loop import Agent
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Optimization models in five elements: compile, solve, check.")
-out = Console(highlight=False, soft_wrap=True)
+# Piped or redirected output is for a file or a report: tables as wide as their contents,
+# never cut at rich's default of 80 columns (a terminal's own width still applies).
+WIDTH = None if sys.stdout.isatty() else 1000
+out = Console(highlight=False, soft_wrap=True, width=WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _Commands(typer.core.TyperGroup):
+    """Any command that reaches for a library the install lacks ends on its install line."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context, wherever this typer keeps it
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
+                  help="Optimization models in five elements: compile, solve, check.")
 
 ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists=True,
                                            dir_okay=False, readable=True)]
@@ -138,7 +157,7 @@ def solve(
             temperature=temperature, compare=compare)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
-    except BackendError as exc:
+    except (BackendError, MissingExtra) as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     if as_json:
         print(json.dumps(result.to_dict(), indent=2))
@@ -177,8 +196,14 @@ def solvers() -> None:
     for row in available_solvers():
         table.add_row(row.name, "yes" if row.installed else "no", row.through,
                       " ".join(row.classes), row.proves_optimality,
-                      "" if row.installed else row.install)
+                      "" if row.installed else escape(row.install))
     out.print(table)
+    out.print("ipopt has two rows: `--backend ipopt` runs it through cyipopt with exact "
+              "derivatives from torch; `--backend pyomo --solver ipopt` runs it through Pyomo "
+              "(an `ipopt` executable or PyNumero).", markup=False)
+    if not pyomo_installed():
+        out.print(f"Pyomo is not installed, so no solver reached through it runs here: "
+                  f"{install_line('pyomo')} brings Pyomo and SCIP.", markup=False)
 
 
 @app.command()
@@ -257,6 +282,8 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
             require_matplotlib()
         except PlotError as exc:
             _plot_failed(exc, as_json)
+        except MissingExtra as exc:
+            _fail(exc, as_json, ExitCode.NO_SOLUTION)
     sampled = backend == "gflownet"
     exact: list[Result] = []
     try:
@@ -268,7 +295,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                                   mip_gap=mip_gap)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
-    except BackendError as exc:
+    except (BackendError, MissingExtra) as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     code = ExitCode.OK if front and front[0].verified else (
         front[0].exit_code if front else ExitCode.NO_SOLUTION)

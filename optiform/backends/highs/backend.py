@@ -96,6 +96,7 @@ class HighsBackend:
     name = "highs"
     capabilities = frozenset({"linear", "integer", "quadratic", "duals", "proves-optimality",
                               "multi-objective", "iis"})
+    needs: tuple[str, ...] = ()
 
     def is_available(self) -> bool:
         try:

@@ -8,10 +8,9 @@ every other command must stay quick.
 
 from __future__ import annotations
 
-import importlib.util
-
 from optiform.backends.base import BackendError, SolveOptions
 from optiform.compiler.ir import Problem
+from optiform.extras import absent
 from optiform.solution import Solution
 
 
@@ -21,9 +20,10 @@ class TorchBackend:
     capabilities = frozenset({"linear", "quadratic", "nonconvex-quadratic", "nonlinear",
                               "integer", "integer-quadratic", "multi-objective", "gpu",
                               "heuristic"})
+    needs: tuple[str, ...] = ("torch",)
 
     def is_available(self) -> bool:
-        return importlib.util.find_spec("torch") is not None
+        return absent(self.needs) is None
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
         from optiform.backends.torch.compile import CompileError
