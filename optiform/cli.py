@@ -11,7 +11,9 @@ infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 from __future__ import annotations
 
 import json
+import re
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -27,6 +29,7 @@ from optiform.backends.pyomo.solvers import pyomo_installed
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
+from optiform.display import constraint_rows, shown
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
 from optiform.extras import MissingExtra, install_line
@@ -55,11 +58,37 @@ class _Commands(typer.core.TyperGroup):
             raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
 
 
+class _Command(typer.core.TyperCommand):
+    """A usage line as the README writes it: `solve [OPTIONS] MODEL.opt`, not `{MODEL.opt}`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [re.sub(r"\A\{(.*)\}(\.\.\.)?\Z", r"\1\2", p)
+                for p in super().collect_usage_pieces(ctx)]
+
+
 app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
                   help="Optimization models in five elements: compile, solve, check.")
 
+
+def _version(asked: bool) -> None:
+    if asked:
+        try:
+            version = metadata.version("optiform")
+        except metadata.PackageNotFoundError:  # run from a source tree, not installed
+            version = "(not installed)"
+        out.print(f"optiform {version}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """Optimization models in five elements: compile, solve, check."""
+
 ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists=True,
-                                           dir_okay=False, readable=True)]
+                                           dir_okay=False, readable=True,
+                                           metavar="MODEL.opt")]
 DataOption = Annotated[Path | None, typer.Option(
     "--data", "-d", help="Data for sets and parameters: JSON, YAML, or a folder of CSV files.")]
 MaxSizeOption = Annotated[int, typer.Option(
@@ -88,7 +117,7 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
     raise typer.Exit(int(code))
 
 
-@app.command()
+@app.command(cls=_Command)
 def solve(
     model: ModelPath,
     data: DataOption = None,
@@ -133,6 +162,8 @@ def solve(
     solver: Annotated[str | None, typer.Option(
         help="pyomo: a solver (`optiform solvers` lists them: scip, highs, ipopt...) or "
              "any Pyomo SolverFactory name.")] = None,
+    duals: Annotated[bool, typer.Option(
+        "--duals", help="Also show each constraint row's dual (LPs) and slack.")] = False,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
@@ -164,10 +195,58 @@ def solve(
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)
+        if duals:
+            _print_rows(result, show_all)
+        if not (weights or order) and len(result.objectives) > 1:
+            out.print(_one_end_note(result), markup=False)
     raise typer.Exit(int(result.exit_code))
 
 
-@app.command()
+def _one_end_note(result: Result) -> str:
+    """What a solve of several objectives without a flag returned, and how to ask for more."""
+    first, *rest = (o.name for o in result.problem.objectives)
+    names = ",".join([first, *rest])
+    return (f"note: {len(rest) + 1} objectives and no --weights or --lexicographic, so "
+            f"{first} alone was optimised: this is the end of the trade-off best for "
+            f"{first}, and {', '.join(rest)} is only evaluated there. --pareto 10 lists "
+            f"the trade-off; --lexicographic {names} or --weights "
+            f"{','.join(f'{n}=1' for n in [first, *rest])} picks one point of it.")
+
+
+def _print_rows(result: Result, show_all: bool) -> None:
+    """`--duals`: each constraint row's dual (LPs only) and slack, binding rows first."""
+    rows = constraint_rows(result)
+    if not rows:
+        return
+    table = Table(title="constraints", title_justify="left")
+    for column, justify in (("constraint", "left"), ("index", "left"), ("dual", "right"),
+                            ("slack", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in rows[:200] if not show_all else rows:
+        table.add_row(escape(r.constraint), escape(", ".join(map(str, r.index))),
+                      "" if r.dual is None else shown(r.dual),
+                      "" if r.slack is None else shown(r.slack))
+    out.print(table)
+    if not show_all and len(rows) > 200:
+        out.print(f"({len(rows) - 200} further rows not shown; --all shows them)")
+    if all(r.dual is None for r in rows):
+        out.print(f"(duals are given for LPs only; this model is "
+                  f"{result.problem.problem_class.value})", markup=False)
+
+
+def _decisions(r: Result, most: int = 8) -> str:
+    """A point's nonzero values in one cell: `take[tent] = 1, ...`."""
+    x = r.solution.values
+    if x is None:
+        return ""
+    nonzero = [j for j in np.nonzero(np.abs(x) >= 1e-6)[0] if shown(x[j]) != "0"]
+    words = [f"{r.problem.column_name(int(j))} = {shown(x[j])}" for j in nonzero[:most]]
+    if len(nonzero) > most:
+        words.append(f"and {len(nonzero) - most} more")
+    return ", ".join(words)
+
+
+@app.command(cls=_Command)
 def check(model: ModelPath, data: DataOption = None,
           max_size: MaxSizeOption = DEFAULT_MAX_SIZE) -> None:
     """Parse and check a model against its data, without solving it."""
@@ -186,7 +265,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-@app.command()
+@app.command(cls=_Command)
 def solvers() -> None:
     """List the solvers, whether each is installed here, and what it solves."""
     table = Table(title="solvers (auto prefers the first installed that takes a class)",
@@ -206,7 +285,7 @@ def solvers() -> None:
                   f"{install_line('pyomo')} brings Pyomo and SCIP.", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def show(
     model: ModelPath,
     latex: Annotated[bool, typer.Option("--latex", help="LaTeX (align* environments).")] = False,
@@ -220,7 +299,7 @@ def show(
     sys.stdout.write(text)
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
     model: ModelPath,
     output: Annotated[Path, typer.Option("--output", "-o", help="model.lp, .mps or .nl.")],
@@ -237,10 +316,10 @@ def export(
     out.print(f"wrote {output}", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def fmt(
     models: Annotated[list[Path], typer.Argument(help="Model files.", exists=True,
-                                                 dir_okay=False)],
+                                                 dir_okay=False, metavar="MODEL.opt")],
     write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite the files.")] = False,
     check_only: Annotated[bool, typer.Option(
         "--check", help="Exit 1 if a file is not formatted.")] = False,
@@ -333,13 +412,14 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
     for name in names:
         table.add_column(name, justify="right")
     table.add_column("check")
+    table.add_column("decisions (nonzero values)")
     for i, r in enumerate(front, start=1):
-        table.add_row(str(i), *(f"{r.objectives[n]:.6g}" for n in names),
-                      "feasible" if r.verified else "VIOLATED")
+        table.add_row(str(i), *(shown(r.objectives[n]) for n in names),
+                      "feasible" if r.verified else "VIOLATED", escape(_decisions(r)))
     out.print(table)
     if summary is not None and summary.reference is not None:
-        where = ", ".join(f"{n} {v:.6g}" for n, v in summary.reference.items())
-        out.print(f"hypervolume {summary.hypervolume:.6g} against the reference point "
+        where = ", ".join(f"{n} {shown(v)}" for n, v in summary.reference.items())
+        out.print(f"hypervolume {shown(summary.hypervolume or 0.0)} against the reference point "
                   f"({where})", markup=False)
     if comparison is not None and summary is not None:
         if comparison["hypervolume"] is None:
@@ -396,7 +476,7 @@ def _print_result(result: Result, show_all: bool) -> None:
     summary.add_row("backend", result.solution.backend)
     summary.add_row("status", result.status)
     for name, value in result.objectives.items():
-        summary.add_row(escape(f"objective {name}"), f"{value:.10g}")
+        summary.add_row(escape(f"objective {name}"), shown(value))
     if result.solution.has_point:
         for o in problem.objectives:
             if o.name not in result.objectives:
@@ -422,20 +502,20 @@ def _print_result(result: Result, show_all: bool) -> None:
     table.add_column("variable")
     table.add_column("index")
     table.add_column("value", justify="right")
-    shown = hidden = 0
+    listed = hidden = 0
     for name, values in result.values.items():
         items: list[tuple[Any, float]] = (
             [((), values)] if isinstance(values, float) else list(values.items()))
         for key, value in items:
-            if not show_all and abs(value) < 1e-9:
+            if not show_all and shown(value) == "0":
                 hidden += 1
                 continue
-            if shown >= 200:
+            if listed >= 200:
                 hidden += 1
                 continue
             # Names and members are the user's text, never rich markup.
-            table.add_row(escape(name), escape(", ".join(map(str, key))), f"{value:.6g}")
-            shown += 1
+            table.add_row(escape(name), escape(", ".join(map(str, key))), shown(value))
+            listed += 1
     out.print(table)
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")
@@ -446,7 +526,7 @@ def _print_result(result: Result, show_all: bool) -> None:
 def _comparison_text(c: dict[str, Any]) -> str:
     if c.get("gap") is None:
         return f"no optimum to compare with: {c.get('message', '')}"
-    return f"{c['backend']} optimum {c['optimum']:.10g}, gap {100 * c['gap']:.3g}%"
+    return f"{c['backend']} optimum {shown(c['optimum'])}, gap {100 * c['gap']:.3g}%"
 
 
 def _print_samples(result: Result) -> None:
@@ -470,10 +550,10 @@ def _print_samples(result: Result) -> None:
             if {x[j], best[j]} <= {0.0, 1.0}:
                 words.append(("+" if x[j] > best[j] else "-") + label)
             else:
-                words.append(f"{label} = {x[j]:g}")
+                words.append(f"{label} = {shown(x[j])}")
         if len(changed) > 6:
             words.append(f"and {len(changed) - 6} more")
-        table.add_row(str(i), *(f"{r.objectives[n]:.8g}" for n in names),
+        table.add_row(str(i), *(shown(r.objectives[n]) for n in names),
                       escape(", ".join(words)))
     out.print(table)
 
@@ -505,7 +585,7 @@ def _agent(model: str | None, base_url: str | None, api_key: str | None, timeout
     return Agent(llm, AgentOptions(max_repairs=max_repairs, samples=samples), on_attempt)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ask(
     question: Annotated[str, typer.Argument(help="The problem in plain English; - reads stdin.")],
     model: ModelName = None, base_url: BaseUrl = None, api_key: ApiKey = None,
@@ -545,7 +625,7 @@ def ask(
     raise typer.Exit(int(found.result.exit_code))
 
 
-@app.command("eval")
+@app.command("eval", cls=_Command)
 def eval_(
     datasets: Annotated[list[Path], typer.Argument(
         help="Benchmark files: JSON or JSON Lines with a question and a gold answer.",
