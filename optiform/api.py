@@ -22,6 +22,7 @@ from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
 from optiform.compiler.ir import Objective, Problem
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
+from optiform.display import data_summaries
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
@@ -45,6 +46,16 @@ class Model:
     @property
     def name(self) -> str:
         return self.decl.name
+
+    def __repr__(self) -> str:
+        # a line for a notebook, not the syntax tree
+        d = self.decl
+        counts = ", ".join(f"{len(items)} {what}{'' if len(items) == 1 else 's'}"
+                           for what, items in (
+            ("set", d.sets), ("parameter", d.parameters), ("variable", d.variables),
+            ("objective", d.objectives), ("constraint", d.constraints)))
+        data = f", data for {len(self.data)}" if self.data else ""
+        return f"<Model {d.name} from {d.file}: {counts}{data}>"
 
     def compile(self) -> Problem:
         if self._problem is None:
@@ -117,9 +128,13 @@ def check(path: str | Path, data: DataArg = None, *,
     return load(path, data, max_size=max_size).compile()
 
 
-def show(path: str | Path, style: str = "text") -> str:
-    """The model as mathematics (text, latex or markdown), from the file alone."""
-    return render(parse_file(path), style)
+def show(path: str | Path, style: str = "text", data: DataArg = None) -> str:
+    """The model as mathematics (text, latex or markdown): from the file alone, or
+    with what `data` gives the sets and parameters the model leaves to it."""
+    if data is None:
+        return render(parse_file(path), style)
+    model = load(path, data)
+    return render(model.decl, style, data_summaries(model.compile(), set(model.data)))
 
 
 def export(path: str | Path, out: str | Path, data: DataArg = None, *,

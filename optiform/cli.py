@@ -290,10 +290,11 @@ def show(
     model: ModelPath,
     latex: Annotated[bool, typer.Option("--latex", help="LaTeX (align* environments).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Markdown with $$ math.")] = False,
+    data: DataOption = None,
 ) -> None:
     """Print the model as mathematics: sets, parameters, variables, objective, constraints."""
     try:
-        text = api.show(model, "latex" if latex else "markdown" if markdown else "text")
+        text = api.show(model, "latex" if latex else "markdown" if markdown else "text", data)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     sys.stdout.write(text)

@@ -4,7 +4,9 @@ A solver's point is exact only to its feasibility tolerance, so 279.9999991
 is 280 and -1e-12 is 0 to it; showing every digit of the double shows noise
 (`11100.000000000002`, `-0`). The command line shows values through `shown`,
 the shortest decimal within that tolerance; the stored values
-(`Result.values`, `--json`) stay exact. Imports only the solution.
+(`Result.values`, `--json`) stay exact. `data_summaries` says in a few
+words what a data file gave a model (`show --data`). Imports only the IR and
+the solution.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optiform.compiler.ir import Problem
 from optiform.solution import Result
 
 # The checker's tolerance, relative above 1 and absolute below: a value is shown as the
@@ -65,3 +68,30 @@ def constraint_rows(result: Result) -> list[RowReport]:
                 None if dual is None else float(dual[r]),
                 None if slack is None or not np.isfinite(slack[r]) else float(slack[r])))
     return rows
+
+
+MEMBERS_SHOWN = 8
+
+
+def data_summaries(problem: Problem, names: set[str]) -> dict[str, str]:
+    """A few words for each set and parameter in `names`: its first members, or its
+    number of values and their range."""
+    fmt = problem.universe.format_key
+    out: dict[str, str] = {}
+    for name in sorted(names):
+        if name in problem.sets:
+            codes = problem.sets[name].codes
+            members = [fmt(r) if codes.shape[1] == 1 else f"({fmt(r)})"
+                       for r in codes[:MEMBERS_SHOWN]]
+            more = (f" and {len(codes) - MEMBERS_SHOWN} more"
+                    if len(codes) > MEMBERS_SHOWN else "")
+            out[name] = f"{len(codes)} members: {', '.join(members)}{more}"
+        elif name in problem.params:
+            param = problem.params[name]
+            values = np.asarray(param.values, dtype=float)
+            if param.arity == 0 and len(values) == 1:
+                out[name] = shown(values[0])
+            elif len(values):
+                out[name] = (f"{len(values)} values in [{shown(values.min())}, "
+                             f"{shown(values.max())}]")
+    return out

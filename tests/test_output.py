@@ -101,3 +101,24 @@ def test_usage_line_and_version() -> None:
     assert "solve [OPTIONS] MODEL.opt" in usage and "{" not in usage.split("\n\n")[0]
     version = CliRunner().invoke(app, ["--version"])
     assert version.exit_code == 0 and version.stdout.startswith("optiform ")
+
+
+def test_repr_of_a_model_is_one_line() -> None:
+    import optiform
+
+    model = optiform.load(EXAMPLES / "transport_data.opt", EXAMPLES / "transport_data.data.json")
+    text = repr(model)
+    assert text == (f"<Model transport_data from {EXAMPLES / 'transport_data.opt'}: 3 sets, "
+                    "4 parameters, 1 variable, 1 objective, 2 constraints, data for 7>")
+
+
+def test_a_set_in_a_bound_gets_the_binder_hint(tmp_path: Path) -> None:
+    model = tmp_path / "b.opt"
+    model.write_text("sets\n  P = {a, b}\nparameters\n  cap[P] = {a: 1, b: 2}\n"
+                     "variables\n  x[P] in [0, cap[P]]\n")
+    result = CliRunner().invoke(app, ["check", str(model)])
+    assert result.exit_code == 1
+    assert f"{model}:6:19: error: `P` cannot be used as an index value" in result.stderr
+    assert "`x[p in P] ... [p]`" in " ".join(result.stderr.split())
+    model.write_text(model.read_text().replace("x[P] in [0, cap[P]]", "x[p in P] in [0, cap[p]]"))
+    assert CliRunner().invoke(app, ["check", str(model)]).exit_code == 0
