@@ -386,3 +386,10 @@ def test_models_without_objective_or_without_variables() -> None:
     empty = optiform.loads("parameters\n  a = 2\nvariables\n  x[1..0]\nobjective\n"
                            "  minimize f: a\n").compile()
     assert solve(empty, "torch", SolveOptions(starts=2)).objective == 2
+
+
+def test_a_milp_is_refused_at_once_naming_highs() -> None:
+    problem = optiform.load(EXAMPLES / "facility_location.opt").compile()
+    with pytest.raises(BackendError, match="this model is MILP.*--backend highs"):
+        solve(problem, "torch", SolveOptions())
+    assert solve(problem, "highs", SolveOptions()).objective == 1625

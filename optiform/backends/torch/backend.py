@@ -9,7 +9,7 @@ every other command must stay quick.
 from __future__ import annotations
 
 from optiform.backends.base import BackendError, SolveOptions
-from optiform.compiler.ir import Problem
+from optiform.compiler.ir import Problem, ProblemClass
 from optiform.extras import absent
 from optiform.solution import Solution
 
@@ -26,6 +26,13 @@ class TorchBackend:
         return absent(self.needs) is None
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        if problem.problem_class is ProblemClass.MILP and "sampler" not in self.capabilities:
+            # Rounding a relaxation of a MILP took a minute on the README's 23-variable
+            # model and ended infeasible; HiGHS, always installed, proves the optimum.
+            raise BackendError(
+                "this model is MILP, which torch does not take: it would only round and "
+                "repair a continuous relaxation, slowly and with no guarantee, while HiGHS "
+                "solves it to proven optimality: use --backend highs (auto picks it)")
         from optiform.backends.torch.compile import CompileError
 
         try:
