@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from optiform.dsl.render import render
 from optiform.pareto import hypervolume, non_dominated, reference_point, spread
 from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
 from optiform.verify import ViolationReport, verify
+
+if TYPE_CHECKING:
+    from optiform.dsl.symbolic import SymbolicModel
 
 DataArg = str | Path | Mapping[str, Any] | None
 
@@ -56,6 +59,13 @@ class Model:
             ("objective", d.objectives), ("constraint", d.constraints)))
         data = f", data for {len(self.data)}" if self.data else ""
         return f"<Model {d.name} from {d.file}: {counts}{data}>"
+
+    def to_sympy(self) -> SymbolicModel:
+        """Each objective and constraint family as sympy expressions over `IndexedBase`s
+        and `Sum`s (see optiform/dsl/symbolic.py for how sets become ranges)."""
+        from optiform.dsl.symbolic import to_sympy  # sympy loads only when asked for
+
+        return to_sympy(self.decl)
 
     def compile(self) -> Problem:
         if self._problem is None:
