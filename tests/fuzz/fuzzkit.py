@@ -994,7 +994,7 @@ LONG_TOTAL = int(os.environ.get("OPTIFORM_FUZZ_LONG_EXAMPLES", "100000"))
 # `-m "not slow"` (the quick run) sets QUICK (conftest.py) and runs this share of each
 # default count; plain `pytest`, CI's run, runs the full counts.
 QUICK = False
-QUICK_SHARE = 0.15
+QUICK_SHARE = 0.1
 
 
 def examples(n: int) -> int:
