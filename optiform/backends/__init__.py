@@ -24,7 +24,7 @@ from optiform.backends.pyomo import solvers
 from optiform.backends.pyomo.backend import PyomoBackend
 from optiform.backends.torch.backend import TorchBackend
 from optiform.backends.torch.ipopt import IpoptBackend
-from optiform.compiler.ir import Problem
+from optiform.compiler.ir import Problem, ProblemClass
 from optiform.extras import MissingExtra, absent, install_line
 
 # Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort;
@@ -114,8 +114,10 @@ def available_solvers() -> list[solvers.SolverStatus]:
         if isinstance(backend, PyomoBackend):
             continue
         caps = backend.capabilities
+        refused: frozenset[ProblemClass] = getattr(backend, "refuses", frozenset())
         classes = tuple(c.value for c, needs in CLASS_NEEDS.items()
-                        if needs <= caps and (c.integer or "discrete-only" not in caps))
+                        if needs <= caps and (c.integer or "discrete-only" not in caps)
+                        and c not in refused)
         proves = ("sampler" if "sampler" in caps else
                   "global" if "nonlinear" in caps and "proves-optimality" in caps else
                   "convex models" if "proves-optimality" in caps else

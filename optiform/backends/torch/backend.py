@@ -21,12 +21,14 @@ class TorchBackend:
                               "integer", "integer-quadratic", "multi-objective", "gpu",
                               "heuristic"})
     needs: tuple[str, ...] = ("torch",)
+    # Classes it could take but turns down for a backend that does far better.
+    refuses: frozenset[ProblemClass] = frozenset({ProblemClass.MILP})
 
     def is_available(self) -> bool:
         return absent(self.needs) is None
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
-        if problem.problem_class is ProblemClass.MILP and "sampler" not in self.capabilities:
+        if problem.problem_class in self.refuses:
             # Rounding a relaxation of a MILP took a minute on the README's 23-variable
             # model and ended infeasible; HiGHS, always installed, proves the optimum.
             raise BackendError(
