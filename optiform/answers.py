@@ -140,8 +140,10 @@ def object_json(items: dict[str, Iterable[str]], indent: int) -> Iterator[str]:
     yield f"\n{' ' * (indent - 2)}}}"
 
 
-def nonzero_rows(values: np.ndarray, show_all: bool, limit: int) -> tuple[np.ndarray, int]:
-    """Positions of the values a table shows (at most `limit`), and how many it hides."""
+def nonzero_rows(values: np.ndarray, show_all: bool, limit: int,
+                 zero: float = NONZERO) -> tuple[np.ndarray, int]:
+    """Positions of the values a table shows (at most `limit`), and how many it hides:
+    those within `zero` of 0, unless `show_all`."""
     shown = (np.arange(len(values)) if show_all
-             else np.flatnonzero(~(np.abs(values) < NONZERO)))
+             else np.flatnonzero(~(np.abs(values) <= zero)))
     return shown[:limit], len(values) - min(len(shown), limit)

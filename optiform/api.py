@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
 from optiform.compiler.ir import Objective, Problem
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
+from optiform.display import data_summaries
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
@@ -30,6 +31,9 @@ from optiform.dsl.tabular import from_pandas, is_frame_like
 from optiform.pareto import hypervolume, non_dominated, reference_point, spread
 from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
 from optiform.verify import ViolationReport, verify
+
+if TYPE_CHECKING:
+    from optiform.dsl.symbolic import SymbolicModel
 
 DataArg = str | Path | Mapping[str, Any] | None
 
@@ -52,6 +56,23 @@ class Model:
     @property
     def name(self) -> str:
         return self.decl.name
+
+    def __repr__(self) -> str:
+        # a line for a notebook, not the syntax tree
+        d = self.decl
+        counts = ", ".join(f"{len(items)} {what}{'' if len(items) == 1 else 's'}"
+                           for what, items in (
+            ("set", d.sets), ("parameter", d.parameters), ("variable", d.variables),
+            ("objective", d.objectives), ("constraint", d.constraints)))
+        data = f", data for {len(self.data)}" if self.data else ""
+        return f"<Model {d.name} from {d.file}: {counts}{data}>"
+
+    def to_sympy(self) -> SymbolicModel:
+        """Each objective and constraint family as sympy expressions over `IndexedBase`s
+        and `Sum`s (see optiform/dsl/symbolic.py for how sets become ranges)."""
+        from optiform.dsl.symbolic import to_sympy  # sympy loads only when asked for
+
+        return to_sympy(self.decl)
 
     def compile(self) -> Problem:
         if self._problem is None:
@@ -136,9 +157,13 @@ def check(path: str | Path, data: DataArg = None, *,
     return load(path, data, max_size=max_size).compile()
 
 
-def show(path: str | Path, style: str = "text") -> str:
-    """The model as mathematics (text, latex or markdown), from the file alone."""
-    return render(parse_file(path), style)
+def show(path: str | Path, style: str = "text", data: DataArg = None) -> str:
+    """The model as mathematics (text, latex or markdown): from the file alone, or
+    with what `data` gives the sets and parameters the model leaves to it."""
+    if data is None:
+        return render(parse_file(path), style)
+    model = load(path, data)
+    return render(model.decl, style, data_summaries(model.compile(), set(model.data)))
 
 
 def export(path: str | Path, out: str | Path, data: DataArg = None, *,

@@ -2,7 +2,8 @@
 
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
-solver error, no backend for the class); 6 a solution that fails the check.
+solver error, no backend for the class, an optional library not installed);
+6 a solution that fails the check.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
 infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -24,14 +27,16 @@ from rich.table import Table
 from optiform import api
 from optiform.answers import key_columns, nonzero_rows
 from optiform.backends import BackendError, available_solvers
+from optiform.backends.pyomo.solvers import pyomo_installed
 from optiform.batching.command import batch
 from optiform.batching.engines import EngineError
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
+from optiform.display import TOLERANCE, constraint_rows, shown
 from optiform.dsl.parser import parse_file
 from optiform.dsl.printer import format_source
-from optiform.extras import MissingExtra
+from optiform.extras import MissingExtra, install_line
 from optiform.output import WRITERS, OutputError, prepare, write_answer
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
@@ -40,13 +45,55 @@ from optiform.solution import ExitCode, Result
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
     from optiform.agents.loop import Agent, FormalizationResult
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Optimization models in five elements: compile, solve, check.")
-out = Console(highlight=False, soft_wrap=True)
+# Piped or redirected output is for a file or a report: tables as wide as their contents,
+# never cut at rich's default of 80 columns (a terminal's own width still applies).
+WIDTH = None if sys.stdout.isatty() else 1000
+out = Console(highlight=False, soft_wrap=True, width=WIDTH)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
+
+class _Commands(typer.core.TyperGroup):
+    """Any command that reaches for a library the install lacks ends on its install line."""
+
+    def invoke(self, ctx: Any) -> Any:  # click's Context, wherever this typer keeps it
+        try:
+            return super().invoke(ctx)
+        except MissingExtra as exc:
+            err.print(str(exc), markup=False)
+            raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
+
+
+class _Command(typer.core.TyperCommand):
+    """A usage line as the README writes it: `solve [OPTIONS] MODEL.opt`, not `{MODEL.opt}`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [re.sub(r"\A\{(.*)\}(\.\.\.)?\Z", r"\1\2", p)
+                for p in super().collect_usage_pieces(ctx)]
+
+
+app = typer.Typer(cls=_Commands, add_completion=False, no_args_is_help=True,
+                  help="Optimization models in five elements: compile, solve, check.")
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        try:
+            version = metadata.version("optiform")
+        except metadata.PackageNotFoundError:  # run from a source tree, not installed
+            version = "(not installed)"
+        out.print(f"optiform {version}", markup=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """Optimization models in five elements: compile, solve, check."""
+
 ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists=True,
-                                           dir_okay=False, readable=True)]
+                                           dir_okay=False, readable=True,
+                                           metavar="MODEL.opt")]
 DataOption = Annotated[Path | None, typer.Option(
     "--data", "-d", help="Data for sets and parameters: JSON, YAML, or a folder of CSV files.")]
 MaxSizeOption = Annotated[int, typer.Option(
@@ -75,7 +122,7 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
     raise typer.Exit(int(code))
 
 
-@app.command()
+@app.command(cls=_Command)
 def solve(
     model: ModelPath,
     data: DataOption = None,
@@ -128,6 +175,8 @@ def solve(
                          "this folder.")] = None,
     output_format: Annotated[str | None, typer.Option(
         "--format", help="With --output: csv (default) or parquet (needs pyarrow).")] = None,
+    duals: Annotated[bool, typer.Option(
+        "--duals", help="Also show each constraint row's dual (LPs) and slack.")] = False,
 ) -> None:
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
@@ -153,7 +202,7 @@ def solve(
             temperature=temperature, compare=compare)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
-    except BackendError as exc:
+    except (BackendError, MissingExtra) as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     if as_json:
         result.write_json(sys.stdout)
@@ -161,6 +210,11 @@ def solve(
     else:
         _print_warnings(result.problem)
         _print_result(result, show_all)
+        if duals:
+            _print_rows(result, show_all)
+        combined = weights or order or result.problem.weights or result.problem.lexicographic
+        if not combined and len(result.objectives) > 1:
+            out.print(_one_end_note(result), markup=False)
     if output is not None:
         try:
             write_answer(result, output, output_format or "csv")
@@ -197,8 +251,51 @@ def _output_failed(flag: str, message: str, as_json: bool) -> NoReturn:
     err.print(f"{flag}: {message}", markup=False)
     raise typer.Exit(2)
 
+def _one_end_note(result: Result) -> str:
+    """What a solve of several objectives without a flag returned, and how to ask for more."""
+    first, *rest = (o.name for o in result.problem.objectives)
+    names = ",".join([first, *rest])
+    return (f"note: {len(rest) + 1} objectives and no --weights or --lexicographic, so "
+            f"{first} alone was optimised: this is the end of the trade-off best for "
+            f"{first}, and {', '.join(rest)} is only evaluated there. --pareto 10 lists "
+            f"the trade-off; --lexicographic {names} or --weights "
+            f"{','.join(f'{n}=1' for n in [first, *rest])} picks one point of it.")
 
-@app.command()
+
+def _print_rows(result: Result, show_all: bool) -> None:
+    """`--duals`: each constraint row's dual (LPs only) and slack, binding rows first."""
+    rows = constraint_rows(result)
+    if not rows:
+        return
+    table = Table(title="constraints", title_justify="left")
+    for column, justify in (("constraint", "left"), ("index", "left"), ("dual", "right"),
+                            ("slack", "right")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for r in rows[:200] if not show_all else rows:
+        table.add_row(escape(r.constraint), escape(", ".join(map(str, r.index))),
+                      "" if r.dual is None else shown(r.dual),
+                      "" if r.slack is None else shown(r.slack))
+    out.print(table)
+    if not show_all and len(rows) > 200:
+        out.print(f"({len(rows) - 200} further rows not shown; --all shows them)")
+    if all(r.dual is None for r in rows):
+        out.print(f"(duals are given for LPs only; this model is "
+                  f"{result.problem.problem_class.value})", markup=False)
+
+
+def _decisions(r: Result, most: int = 8) -> str:
+    """A point's nonzero values in one cell: `take[tent] = 1, ...`."""
+    x = r.solution.values
+    if x is None:
+        return ""
+    nonzero = [j for j in np.nonzero(np.abs(x) >= 1e-6)[0] if shown(x[j]) != "0"]
+    words = [f"{r.problem.column_name(int(j))} = {shown(x[j])}" for j in nonzero[:most]]
+    if len(nonzero) > most:
+        words.append(f"and {len(nonzero) - most} more")
+    return ", ".join(words)
+
+
+@app.command(cls=_Command)
 def check(model: ModelPath, data: DataOption = None,
           max_size: MaxSizeOption = DEFAULT_MAX_SIZE) -> None:
     """Parse and check a model against its data, without solving it."""
@@ -217,7 +314,7 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-@app.command()
+@app.command(cls=_Command)
 def solvers() -> None:
     """List the solvers, whether each is installed here, and what it solves."""
     table = Table(title="solvers (auto prefers the first installed that takes a class)",
@@ -227,25 +324,32 @@ def solvers() -> None:
     for row in available_solvers():
         table.add_row(row.name, "yes" if row.installed else "no", row.through,
                       " ".join(row.classes), row.proves_optimality,
-                      "" if row.installed else row.install)
+                      "" if row.installed else escape(row.install))
     out.print(table)
+    out.print("ipopt has two rows: `--backend ipopt` runs it through cyipopt with exact "
+              "derivatives from torch; `--backend pyomo --solver ipopt` runs it through Pyomo "
+              "(an `ipopt` executable or PyNumero).", markup=False)
+    if not pyomo_installed():
+        out.print(f"Pyomo is not installed, so no solver reached through it runs here: "
+                  f"{install_line('pyomo')} brings Pyomo and SCIP.", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def show(
     model: ModelPath,
     latex: Annotated[bool, typer.Option("--latex", help="LaTeX (align* environments).")] = False,
     markdown: Annotated[bool, typer.Option("--markdown", help="Markdown with $$ math.")] = False,
+    data: DataOption = None,
 ) -> None:
     """Print the model as mathematics: sets, parameters, variables, objective, constraints."""
     try:
-        text = api.show(model, "latex" if latex else "markdown" if markdown else "text")
+        text = api.show(model, "latex" if latex else "markdown" if markdown else "text", data)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     sys.stdout.write(text)
 
 
-@app.command()
+@app.command(cls=_Command)
 def export(
     model: ModelPath,
     output: Annotated[Path, typer.Option("--output", "-o", help="model.lp, .mps or .nl.")],
@@ -262,10 +366,10 @@ def export(
     out.print(f"wrote {output}", markup=False)
 
 
-@app.command()
+@app.command(cls=_Command)
 def fmt(
     models: Annotated[list[Path], typer.Argument(help="Model files.", exists=True,
-                                                 dir_okay=False)],
+                                                 dir_okay=False, metavar="MODEL.opt")],
     write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite the files.")] = False,
     check_only: Annotated[bool, typer.Option(
         "--check", help="Exit 1 if a file is not formatted.")] = False,
@@ -307,6 +411,8 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
             require_matplotlib()
         except PlotError as exc:
             _plot_failed(exc, as_json)
+        except MissingExtra as exc:
+            _fail(exc, as_json, ExitCode.NO_SOLUTION)
     sampled = backend == "gflownet"
     exact: list[Result] = []
     try:
@@ -318,7 +424,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                                   mip_gap=mip_gap)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
-    except BackendError as exc:
+    except (BackendError, MissingExtra) as exc:
         _fail(exc, as_json, ExitCode.NO_SOLUTION)
     code = ExitCode.OK if front and front[0].verified else (
         front[0].exit_code if front else ExitCode.NO_SOLUTION)
@@ -356,13 +462,14 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
     for name in names:
         table.add_column(name, justify="right")
     table.add_column("check")
+    table.add_column("decisions (nonzero values)")
     for i, r in enumerate(front, start=1):
-        table.add_row(str(i), *(f"{r.objectives[n]:.6g}" for n in names),
-                      "feasible" if r.verified else "VIOLATED")
+        table.add_row(str(i), *(shown(r.objectives[n]) for n in names),
+                      "feasible" if r.verified else "VIOLATED", escape(_decisions(r)))
     out.print(table)
     if summary is not None and summary.reference is not None:
-        where = ", ".join(f"{n} {v:.6g}" for n, v in summary.reference.items())
-        out.print(f"hypervolume {summary.hypervolume:.6g} against the reference point "
+        where = ", ".join(f"{n} {shown(v)}" for n, v in summary.reference.items())
+        out.print(f"hypervolume {shown(summary.hypervolume or 0.0)} against the reference point "
                   f"({where})", markup=False)
     if comparison is not None and summary is not None:
         if comparison["hypervolume"] is None:
@@ -419,7 +526,7 @@ def _print_result(result: Result, show_all: bool) -> None:
     summary.add_row("backend", result.solution.backend)
     summary.add_row("status", result.status)
     for name, value in result.objectives.items():
-        summary.add_row(escape(f"objective {name}"), f"{value:.10g}")
+        summary.add_row(escape(f"objective {name}"), shown(value))
     if result.solution.has_point:
         for o in problem.objectives:
             if o.name not in result.objectives:
@@ -447,18 +554,18 @@ def _print_result(result: Result, show_all: bool) -> None:
     table.add_column("variable")
     table.add_column("index")
     table.add_column("value", justify="right")
-    shown = hidden = 0
+    listed = hidden = 0
     universe = result.problem.universe
     for answer in result.answers():  # variables, then defined variables
         block = answer.values
-        rows, left = nonzero_rows(block, show_all, 200 - shown)
+        rows, left = nonzero_rows(block, show_all, 200 - listed, zero=TOLERANCE)
         hidden += left
-        shown += len(rows)
+        listed += len(rows)
         cols = [c.tolist() for c in key_columns(universe, answer.keys[rows])]
         for key, value in zip(zip(*cols, strict=True) if cols else [()] * len(rows),
                               block[rows].tolist(), strict=True):
             # Names and members are the user's text, never rich markup.
-            table.add_row(escape(answer.name), escape(", ".join(map(str, key))), f"{value:.6g}")
+            table.add_row(escape(answer.name), escape(", ".join(map(str, key))), shown(value))
     out.print(table)
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")
@@ -469,7 +576,7 @@ def _print_result(result: Result, show_all: bool) -> None:
 def _comparison_text(c: dict[str, Any]) -> str:
     if c.get("gap") is None:
         return f"no optimum to compare with: {c.get('message', '')}"
-    return f"{c['backend']} optimum {c['optimum']:.10g}, gap {100 * c['gap']:.3g}%"
+    return f"{c['backend']} optimum {shown(c['optimum'])}, gap {100 * c['gap']:.3g}%"
 
 
 def _print_samples(result: Result) -> None:
@@ -493,10 +600,10 @@ def _print_samples(result: Result) -> None:
             if {x[j], best[j]} <= {0.0, 1.0}:
                 words.append(("+" if x[j] > best[j] else "-") + label)
             else:
-                words.append(f"{label} = {x[j]:g}")
+                words.append(f"{label} = {shown(x[j])}")
         if len(changed) > 6:
             words.append(f"and {len(changed) - 6} more")
-        table.add_row(str(i), *(f"{r.objectives[n]:.8g}" for n in names),
+        table.add_row(str(i), *(shown(r.objectives[n]) for n in names),
                       escape(", ".join(words)))
     out.print(table)
 
@@ -528,7 +635,7 @@ def _agent(model: str | None, base_url: str | None, api_key: str | None, timeout
     return Agent(llm, AgentOptions(max_repairs=max_repairs, samples=samples), on_attempt)
 
 
-@app.command()
+@app.command(cls=_Command)
 def ask(
     question: Annotated[str, typer.Argument(help="The problem in plain English; - reads stdin.")],
     model: ModelName = None, base_url: BaseUrl = None, api_key: ApiKey = None,
@@ -584,7 +691,7 @@ def _plain(text: str) -> str:
                    else ascii(c)[1:-1] for c in text)
 
 
-@app.command("eval")
+@app.command("eval", cls=_Command)
 def eval_(
     datasets: Annotated[list[Path], typer.Argument(
         help="Benchmark files: JSON or JSON Lines with a question and a gold answer.",
@@ -658,7 +765,7 @@ def _eval_on_ray(agent: Agent, model: str | None, base_url: str | None,
                   lambda line: err.print(line, markup=False))
 
 
-app.command()(batch)
+app.command(cls=_Command)(batch)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ nothing optional itself.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from types import ModuleType
 
 # Each optional top-level module, the extra that installs it.
@@ -36,8 +37,18 @@ class MissingExtra(ImportError):
         self.extra = EXTRA_OF.get(module.split(".")[0], "all")
         super().__init__(
             f"{feature} needs {module.split('.')[0]}, which is not installed: "
-            f"pip install 'optiform[{self.extra}]'"
+            f"{install_line(module)}"
         )
+
+
+def install_line(module: str) -> str:
+    """The command that installs the extra bringing `module`."""
+    return f"pip install 'optiform[{EXTRA_OF.get(module.split('.')[0], 'all')}]'"
+
+
+def absent(modules: tuple[str, ...]) -> str | None:
+    """The first of `modules` that cannot be imported here, found without importing it."""
+    return next((m for m in modules if importlib.util.find_spec(m) is None), None)
 
 
 def require(module: str, feature: str) -> ModuleType:

@@ -1,9 +1,9 @@
 """Pictures of Pareto fronts, written to a PNG, SVG or PDF file.
 
-matplotlib is optional (`pip install matplotlib`, or the `plot` extra): it is
-imported only when a picture is drawn, and never through pyplot, so no
-window or global figure state is involved. Must not import a solver or any
-other part of optiform.
+matplotlib is optional (the `plot` extra): it is imported only when a picture
+is drawn, through `extras.require`, and never through pyplot, so no window or
+global figure state is involved. Must not import a solver or any other part
+of optiform but `extras`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
+from optiform.extras import require
+
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 SIZE_INCHES = (6.4, 4.8)
 DPI = 100  # with SIZE_INCHES, a 640 x 480 PNG
 
 
 class PlotError(Exception):
-    """matplotlib is missing, or the picture cannot be drawn as asked."""
+    """The picture cannot be drawn as asked."""
 
 
 def check_plot_path(path: str | Path) -> str:
@@ -33,16 +35,11 @@ def check_plot_path(path: str | Path) -> str:
 
 
 def _matplotlib() -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise PlotError("drawing a front needs matplotlib: pip install matplotlib "
-                        "(or pip install 'optiform[plot]')") from None
-    return Figure
+    return require("matplotlib.figure", "drawing a front (--plot)").Figure
 
 
 def require_matplotlib() -> None:
-    """Raise PlotError, naming the install command, when matplotlib is missing."""
+    """Raise MissingExtra, naming the install command, before any work is done for a plot."""
     _matplotlib()
 
 

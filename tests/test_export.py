@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 import optiform
 from optiform import BackendError
 from optiform.api import export
+from optiform.backends import write
 from optiform.cli import app
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -92,3 +93,39 @@ def test_cli_export(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["export", str(EXAMPLES / "hs071.opt"), "-o",
                                   str(tmp_path / "h.lp")])
     assert refused.exit_code == 5 and ".nl" in refused.output
+
+
+TYPED = """\
+model tiny "typed decimals"
+variables
+  x >= 0
+  y in [0, 2.3]
+objective
+  maximize p: 43 * x + 52 * y + 0.1 * 3 * x
+constraints
+  stain: 1.4 * x + 1.1 * y <= 17
+  oak: 2 * x + 3 * y <= 11
+"""
+
+
+@pytest.mark.parametrize("suffix", [".lp", ".mps"])
+def test_numbers_are_written_as_typed_and_read_back_exactly(tmp_path: Path,
+                                                            suffix: str) -> None:
+    path = tmp_path / f"tiny{suffix}"
+    write(optiform.loads(TYPED, file="tiny.opt").compile(), path)
+    text = path.read_text()
+    assert "1.4 " in text.replace("\n", " ") and "43.3 " in text.replace("\n", " ")
+    assert "2.3" in text and "9999" not in text and "0000000" not in text
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no partial file left
+    _, h = _highs_optimum(path)
+    lp = h.getLp()
+    # the shortest form reads back as the very same doubles
+    assert sorted(lp.a_matrix_.value_) == sorted([1.4, 1.1, 2.0, 3.0])
+    assert sorted(abs(c) for c in lp.col_cost_) == [43 + 0.1 * 3, 52.0]
+    assert lp.col_upper_[1] == 2.3
+
+
+def test_the_mps_name_is_the_models(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.mps"
+    write(optiform.loads(TYPED, file="tiny.opt").compile(), path)
+    assert path.read_text().splitlines()[0].split() == ["NAME", "tiny"]

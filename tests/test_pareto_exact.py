@@ -134,6 +134,7 @@ def _three_front() -> set[tuple[int, int, int]]:
             if not any((q >= p).all() and (q > p).any() for q in values)}
 
 
+@pytest.mark.slow  # 30 s; the quick run keeps three objectives through the grid tests below
 def test_three_whole_valued_objectives_give_the_exact_front() -> None:
     expected = _three_front()
     # (10, 10, 6) has the worst fc of all: a grid over the payoff table would miss it

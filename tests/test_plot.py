@@ -79,8 +79,8 @@ def test_without_matplotlib_the_error_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # import now fails
     result = CliRunner().invoke(app, ["solve", str(EXAMPLE), "--pareto", "3",
                                       "--plot", str(tmp_path / "f.png")])
-    assert result.exit_code == 2
-    assert "pip install matplotlib" in " ".join(result.stderr.split())
+    assert result.exit_code == 5
+    assert "pip install 'optiform[plot]'" in " ".join(result.stderr.split())
     assert not (tmp_path / "f.png").exists()
 
 

@@ -191,3 +191,23 @@ def test_cli_show_prints_each_style() -> None:
     assert latex.exit_code == 0 and r"\prod_{i \in I} x_{i} \geq 25" in latex.stdout
     markdown = runner.invoke(app, ["show", model, "--markdown"])
     assert markdown.exit_code == 0 and markdown.stdout.startswith("## hs071")
+
+
+def test_show_with_data_says_what_the_data_gave() -> None:
+    runner = CliRunner()
+    model, data = str(EXAMPLES / "transport_data.opt"), str(EXAMPLES / "transport_data.data.json")
+    bare = runner.invoke(app, ["show", model]).stdout
+    assert "PLANTS = given by the data" in bare
+    text = runner.invoke(app, ["show", model, "--data", data])
+    assert text.exit_code == 0, text.output
+    assert "PLANTS = from the data: 3 members: hamburg, munich, lyon" in text.stdout
+    assert "ROUTES = from the data: 11 members: (hamburg, 101), " in text.stdout
+    assert "and 3 more" in text.stdout
+    assert "lane_cap   = from the data: 75" in text.stdout
+    assert "cost[p, s] = from the data: 15 values in [3, 9]" in text.stdout
+    latex = runner.invoke(app, ["show", model, "--data", data, "--latex"]).stdout
+    parser = mathtext.MathTextParser("path")
+    for formula in _formulas(latex):
+        parser.parse(f"${formula}$")
+    wrong = runner.invoke(app, ["show", model, "--data", str(EXAMPLES / "diet.opt")])
+    assert wrong.exit_code == 1 and "Traceback" not in wrong.output

@@ -6,7 +6,8 @@ endpoint's configuration (flags first, then the `OPENAI_*` variables), the
 retry policy (bounded exponential backoff on rate limits, timeouts and
 server errors, nothing else), and errors a person can act on instead of the
 client's tracebacks. `openai` is imported only when a request is made, so
-`optiform solve` does not pay for it. Imports nothing from optiform.
+`optiform solve` does not pay for it (through `extras.require`, which names the
+extra when it is missing). Imports nothing else from optiform.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from optiform.extras import require
+
+AGENT = "the agent (ask, eval)"
 DEFAULT_TIMEOUT = 120.0
 NO_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
 
@@ -117,7 +121,7 @@ class LLM:
                 retries: int = 4, backoff: float = 1.0,
                 temperature: float | None = None) -> LLM:
         endpoint = Endpoint.resolve(model, base_url, api_key)
-        import openai
+        openai = require("openai", AGENT)
 
         # The client's own retries are off: ours are bounded, logged and tested.
         client = openai.OpenAI(base_url=endpoint.base_url, api_key=endpoint.api_key,
@@ -132,7 +136,7 @@ class LLM:
 
     def complete(self, messages: Sequence[Message]) -> Completion:
         """Ask for one reply; retry rate limits, timeouts and 5xx, then give up clearly."""
-        import openai
+        openai = require("openai", AGENT)
 
         started = time.perf_counter()
         kwargs: dict[str, Any] = {"model": self.model,
@@ -200,7 +204,7 @@ class LLM:
         return min(self.max_backoff, self.backoff * 2 ** attempt) * random.uniform(0.5, 1.0)
 
     def _exhausted(self, exc: Exception) -> str:
-        import openai
+        openai = require("openai", AGENT)
 
         what = ("kept rate-limiting (429)" if isinstance(exc, openai.RateLimitError) else
                 "kept timing out" if isinstance(exc, openai.APITimeoutError) else

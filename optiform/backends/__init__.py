@@ -24,7 +24,8 @@ from optiform.backends.pyomo import solvers
 from optiform.backends.pyomo.backend import PyomoBackend
 from optiform.backends.torch.backend import TorchBackend
 from optiform.backends.torch.ipopt import IpoptBackend
-from optiform.compiler.ir import Problem
+from optiform.compiler.ir import Problem, ProblemClass
+from optiform.extras import MissingExtra, absent, install_line
 
 # Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort;
 # the sampler after them all, so that `auto` never reaches it (torch takes every class).
@@ -52,6 +53,9 @@ def choose(problem: Problem, name: str = "auto", solver: str | None = None) -> B
                 return backend
         raise BackendError(_cannot("auto", problem))
     if not backend.is_available():
+        module = absent(backend.needs)
+        if module is not None:
+            raise MissingExtra(module, f"--backend {backend.name}")
         missing = backend.missing() if isinstance(backend, PyomoBackend) else ""
         raise BackendError(missing or f"backend `{backend.name}` is not installed here")
     if not can_solve(backend, problem):
@@ -96,9 +100,10 @@ def _cannot(name: str, problem: Problem) -> str:
         fix = "solvers installed here that can: " + ", ".join(
             f"{s.label} (--solver {s.name})" for s in have)
     else:
-        pyomo = "" if solvers.pyomo_installed() else "pip install pyomo, then "
+        get = (could[0].install if solvers.pyomo_installed() else
+               f"{install_line('pyomo')} brings Pyomo and SCIP")
         fix = (f"it needs a solver such as {', '.join(s.label for s in could[:4])} through "
-               f"Pyomo; {pyomo}{could[0].install}" if could else "no known solver takes it")
+               f"Pyomo; {get}" if could else "no known solver takes it")
     return f"this model is {cls}: {what}, which {who} solve; {fix}"
 
 
@@ -109,14 +114,17 @@ def available_solvers() -> list[solvers.SolverStatus]:
         if isinstance(backend, PyomoBackend):
             continue
         caps = backend.capabilities
+        refused: frozenset[ProblemClass] = getattr(backend, "refuses", frozenset())
         classes = tuple(c.value for c, needs in CLASS_NEEDS.items()
-                        if needs <= caps and (c.integer or "discrete-only" not in caps))
+                        if needs <= caps and (c.integer or "discrete-only" not in caps)
+                        and c not in refused)
         proves = ("sampler" if "sampler" in caps else
                   "global" if "nonlinear" in caps and "proves-optimality" in caps else
                   "convex models" if "proves-optimality" in caps else
                   "heuristic" if "heuristic" in caps else "local (NLP)")
-        direct.append(solvers.SolverStatus(name, name, backend.is_available(),
-                                           f"{name} (direct)", classes, proves, ""))
+        module = absent(backend.needs)
+        direct.append(solvers.SolverStatus(name, name, module is None, f"{name} (direct)",
+                                           classes, proves, install_line(module or "")))
     return [*direct, *solvers.report()]
 
 

@@ -61,6 +61,9 @@ class Backend(Protocol):
     @property
     def capabilities(self) -> frozenset[str]: ...
 
+    @property
+    def needs(self) -> tuple[str, ...]: ...  # optional modules it imports (extras.py)
+
     def is_available(self) -> bool: ...
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution: ...

@@ -125,7 +125,8 @@ def _stop(progress: Progress, message: str, code: int) -> NoReturn:
 def _summary(run: BatchRun, output: Path | None) -> None:
     mine = run.mine
     counts = Counter(str(r["status"]) for r in mine)
-    told = ", ".join(f"{n} {status}" for status, n in counts.most_common())
+    told = ", ".join(f"{n} {status}" for status, n in  # most first, then by name
+                     sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     where = f"; the table is in {output}" if output else ""
     err.print(f"{len(mine)} of {run.total} scenarios done: {told or 'none'}{where}",
               markup=False)

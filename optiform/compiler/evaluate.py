@@ -293,7 +293,13 @@ class Evaluator:
                 return frame.columns[e.name]
             if e.name in s.params and s.params[e.name].arity == 0:
                 return self._integral(self.num(e, frame), e)
-            if e.name in s.sets or e.name in s.variables:
+            if e.name in s.sets:
+                raise EvalError(f"`{e.name}` cannot be used as an index value", e.span,
+                                f"a subscript takes one member; to go over every member "
+                                f"of `{e.name}`, bind a name to it in the declaration's "
+                                f"index and use that name, as in `x[p in {e.name}] ... "
+                                f"[p]`")
+            if e.name in s.variables:
                 raise EvalError(f"`{e.name}` cannot be used as an index value", e.span)
             return np.full(frame.n, s.universe.encode(e.name), dtype=np.int64)
         if isinstance(e, A.Symbol):

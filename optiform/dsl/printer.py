@@ -381,8 +381,8 @@ def _constraint_decl(d: A.ConstraintDecl) -> _Decl:
                  lambda column, width: _expr_lines(d.expr, column, width), d.description)
 
 
-def _layout(decls: list[_Decl], anchors: list[str] | None = None,
-            comments: Comments | None = None) -> list[str]:
+def _rows(decls: list[_Decl]) -> list[list[str]]:
+    """The lines of declarations aligned together: names, then descriptions."""
     heads = [len(d.head) for d in decls if len(d.head) <= _MAX_HEAD]
     head_width = max(heads, default=0)
     rows: list[list[str]] = []
@@ -395,13 +395,24 @@ def _layout(decls: list[_Decl], anchors: list[str] | None = None,
     single = [len(r[0]) for r, d in zip(rows, decls, strict=True)
               if d.description is not None and len(r) == 1 and len(r[0]) <= _MAX_DESC_COLUMN]
     desc_column = max(single, default=0) + 2
-    out: list[str] = []
-    comments = comments or Comments()
-    for i, (row, d) in enumerate(zip(rows, decls, strict=True)):
+    for row, d in zip(rows, decls, strict=True):
         if d.description is not None:
             last = row[-1]
             gap = desc_column - len(last) if len(row) == 1 else 2
             row[-1] = last + " " * max(gap, 2) + _quote(d.description, "description")
+    return rows
+
+
+def _layout(decls: list[_Decl], anchors: list[str] | None = None,
+            comments: Comments | None = None) -> list[str]:
+    comments = comments or Comments()
+    # A comment on a line of its own starts a group; each group is aligned on its own.
+    starts = [i for i in range(1, len(decls))
+              if anchors and comments.leading.get(anchors[i])]
+    rows = [row for lo, hi in zip([0, *starts], [*starts, len(decls)], strict=True)
+            for row in _rows(decls[lo:hi])]
+    out: list[str] = []
+    for i, row in enumerate(rows):
         anchor = anchors[i] if anchors else ""
         leading = comments.leading.get(anchor, [])
         if leading and i > 0:

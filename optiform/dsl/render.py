@@ -14,7 +14,7 @@ be drawn without a TeX installation. Imports only the AST and the printer.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -31,15 +31,17 @@ _GREEK = frozenset({
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
-def render(model: A.ModelDecl, style: str = "text") -> str:
-    """The model as mathematics in `style`: text (Unicode), latex or markdown."""
+def render(model: A.ModelDecl, style: str = "text",
+           given: Mapping[str, str] | None = None) -> str:
+    """The model as mathematics in `style`: text (Unicode), latex or markdown; `given`
+    says in words what the data gave a set or parameter the model leaves to it."""
     if style not in STYLES:
         raise ValueError(f"unknown style `{style}`; one of {', '.join(STYLES)}")
     if style == "text":
-        return _TextDocument(model).render()
+        return _TextDocument(model, given).render()
     if style == "latex":
-        return _LatexDocument(model).render()
-    return _MarkdownDocument(model).render()
+        return _LatexDocument(model, given).render()
+    return _MarkdownDocument(model, given).render()
 
 
 # ---- expressions ---------------------------------------------------------------------
@@ -344,8 +346,9 @@ class _Line:
 class _Document:
     math_class: type[_Math]
 
-    def __init__(self, model: A.ModelDecl) -> None:
+    def __init__(self, model: A.ModelDecl, given: Mapping[str, str] | None = None) -> None:
         self.model = model
+        self.given = dict(given or {})
         self.set_names = {s.name for s in model.sets}
         declared = {*self.set_names, *(p.name for p in model.parameters),
                     *(v.name for v in model.variables), *(d.name for d in model.defined)}
@@ -386,7 +389,7 @@ class _Document:
         m = self.math
         out = []
         for s in self.model.sets:
-            body = m.set_expr(s.value) if s.value is not None else self.from_data()
+            body = m.set_expr(s.value) if s.value is not None else self.from_data(s.name)
             if s.within is not None:
                 body = f"{body}{self.within()}{m.set_expr(s.within)}"
             out.append(_Line(m.name(s.name), body, note=s.description or ""))
@@ -399,7 +402,7 @@ class _Document:
             head, forall, (value, default) = self.declaration(
                 p.name, p.index, None if literal else p.value, p.default)
             if p.value is None:
-                body = self.from_data()
+                body = self.from_data(p.name)
             elif isinstance(p.value, (A.DictLiteral, A.ListLiteral)):
                 body = self.literal(p.value)
             else:
@@ -483,8 +486,9 @@ class _Document:
     def sep(self) -> str:
         raise NotImplementedError
 
-    def from_data(self) -> str:
-        return self.word("given by the data")
+    def from_data(self, name: str) -> str:
+        given = self.given.get(name)
+        return self.word(f"from the data: {given}" if given else "given by the data")
 
     def within(self) -> str:
         raise NotImplementedError

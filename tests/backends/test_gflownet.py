@@ -29,7 +29,9 @@ def _gap(value: float, optimum: float) -> float:
     return abs(value - optimum) / max(1.0, abs(optimum))
 
 
-@pytest.mark.parametrize("name", ["knapsack", "assignment", "set_covering"])
+# knapsack in the quick run; the other two (33 s of it on two loaded cores) in the full one
+@pytest.mark.parametrize("name", ["knapsack", pytest.param("assignment", marks=pytest.mark.slow),
+                                  pytest.param("set_covering", marks=pytest.mark.slow)])
 def test_best_sample_is_within_one_percent_of_highs(name: str) -> None:
     model = optiform.load(EXAMPLES / f"{name}.opt")
     optimum = model.solve("highs").objective
@@ -49,6 +51,7 @@ def _knapsack_values() -> tuple[np.ndarray, np.ndarray]:
     return x[fits], x[fits] @ value
 
 
+@pytest.mark.slow  # the quick run has samples, checked, through the CLI test below
 def test_samples_are_distinct_checked_and_good() -> None:
     points, values = _knapsack_values()
     optimum = values.max()
@@ -84,6 +87,7 @@ def test_nonlinear_objective_no_milp_solver_takes() -> None:
     assert [s.objective for s in result.samples] == sorted(cut[ok], reverse=True)[:4]
 
 
+@pytest.mark.slow  # the quick run has the same front through the CLI's --compare below
 def test_sampled_front_equals_the_enumerated_front() -> None:
     expected = json.loads((EXAMPLES / "biobjective_knapsack.expected.json").read_text())
     front = optiform.load(EXAMPLES / "biobjective_knapsack.opt").pareto(

@@ -21,7 +21,7 @@ import torch  # noqa: E402
 import optiform  # noqa: E402
 from optiform import BackendError  # noqa: E402
 from optiform.api import solve  # noqa: E402
-from optiform.backends import REGISTRY, SolveOptions, auto_note  # noqa: E402
+from optiform.backends import REGISTRY, SolveOptions, auto_note, available_solvers  # noqa: E402
 from optiform.backends.torch.augmented_lagrangian import Rows  # noqa: E402
 from optiform.backends.torch.compile import compile_problem  # noqa: E402
 from optiform.cli import app  # noqa: E402
@@ -386,3 +386,16 @@ def test_models_without_objective_or_without_variables() -> None:
     empty = optiform.loads("parameters\n  a = 2\nvariables\n  x[1..0]\nobjective\n"
                            "  minimize f: a\n").compile()
     assert solve(empty, "torch", SolveOptions(starts=2)).objective == 2
+
+
+def test_a_milp_is_refused_at_once_naming_highs() -> None:
+    problem = optiform.load(EXAMPLES / "facility_location.opt").compile()
+    with pytest.raises(BackendError, match="this model is MILP.*--backend highs"):
+        solve(problem, "torch", SolveOptions())
+    assert solve(problem, "highs", SolveOptions()).objective == 1625
+
+
+def test_solvers_lists_no_milp_for_torch_and_keeps_it_for_the_sampler() -> None:
+    rows = {row.name: row.classes for row in available_solvers()}
+    assert "MILP" not in rows["torch"] and "MINLP" in rows["torch"]
+    assert "MILP" in rows["gflownet"]

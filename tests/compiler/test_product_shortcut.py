@@ -152,6 +152,7 @@ def assert_same(fast: Problem | list[str], slow: Problem | list[str]) -> None:
             assert np.allclose(x, y), a.name
 
 
+@pytest.mark.slow  # the quick run has every template once, in the test below
 @settings(max_examples=120, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(cases())

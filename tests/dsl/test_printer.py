@@ -153,6 +153,45 @@ def test_examples_round_trip(path: Path) -> None:
     _round_trip(parse(path.read_text(encoding="utf-8"), str(path)))
 
 
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.stem)
+def test_examples_are_canonical(path: Path) -> None:
+    """Every example is what `optiform fmt` writes, so `fmt --check` passes on it."""
+    text = path.read_text(encoding="utf-8")
+    assert format_source(text, str(path)) == text, f"run: optiform fmt --write {path}"
+
+
+@pytest.mark.parametrize("page", ["README.md", "docs/LANGUAGE.md"])
+def test_the_whole_model_on_a_page_is_the_canonical_example(page: str) -> None:
+    root = Path(__file__).parents[2]
+    text = (root / page).read_text(encoding="utf-8")
+    start = text.index("```\n# Capacitated facility location") + 4
+    assert text[start:text.index("```", start)] == (
+        root / "examples" / "facility_location.opt").read_text(encoding="utf-8")
+
+
+def test_comment_lines_start_groups_aligned_on_their_own() -> None:
+    text = """\
+parameters
+  a = 1  "one"
+  bb = 2  "two"
+  # a long name below does not push the names above to the right
+  a_much_longer_name = 3
+variables
+  x
+"""
+    assert format_source(text) == """\
+parameters
+  a  = 1  "one"
+  bb = 2  "two"
+
+  # a long name below does not push the names above to the right
+  a_much_longer_name = 3
+
+variables
+  x
+"""
+
+
 def test_facility_location_canonical_text() -> None:
     assert format_model(parse(FACILITY_LOCATION)) == """\
 model facility_location "Open warehouses and serve customers at least cost"

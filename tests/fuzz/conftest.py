@@ -3,6 +3,8 @@
 `@pytest.mark.fuzz_long` tests (at least 100,000 inputs in all) run only when
 the `-m` expression names them: `pytest tests/fuzz -m fuzz_long`. Plain
 `pytest`, `pytest -m slow` and `pytest -m "not slow"` leave them out.
+`pytest -m "not slow"`, the quick run, takes a share of each default test's
+inputs (`fuzzkit.examples`); plain `pytest` takes them all.
 `OPTIFORM_FUZZ_LONG_EXAMPLES` sets the long run's total (default 100000), and
 `OPTIFORM_FUZZ_RECORD=FILE` records each breach of the contract in FILE and goes on
 (see fuzzkit.py), for a long run left to itself.
@@ -14,6 +16,11 @@ import time
 
 import fuzzkit
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # runs before the test modules are imported, so their settings see it
+    fuzzkit.QUICK = "not slow" in (config.getoption("markexpr", "") or "")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

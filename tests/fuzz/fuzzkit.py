@@ -991,6 +991,17 @@ def _cli_outcome(text: str, folder: Path) -> str:
 LONG_TOTAL = int(os.environ.get("OPTIFORM_FUZZ_LONG_EXAMPLES", "100000"))
 
 
+# `-m "not slow"` (the quick run) sets QUICK (conftest.py) and runs this share of each
+# default count; plain `pytest`, CI's run, runs the full counts.
+QUICK = False
+QUICK_SHARE = 0.1
+
+
+def examples(n: int) -> int:
+    """A default test's number of inputs: all `n`, or its share in the quick run."""
+    return max(15, round(n * QUICK_SHARE)) if QUICK else n
+
+
 def long_share(fraction: float) -> int:
     """This test's part of the long run's total number of inputs."""
     return max(1, int(LONG_TOTAL * fraction))

@@ -40,25 +40,25 @@ def test_the_generators_reach_the_solver() -> None:
     assert {"solved", "rejected"} <= seen, seen
 
 
-@settings(FAST, max_examples=300)
+@settings(FAST, max_examples=fuzzkit.examples(300))
 @given(fuzzkit.models())
 def test_generated_models(text: str) -> None:
     check_text(text, fmt=True)
 
 
-@settings(FAST, max_examples=300)
+@settings(FAST, max_examples=fuzzkit.examples(300))
 @given(fuzzkit.wild_models())
 def test_wild_expressions_in_a_valid_model(text: str) -> None:
     check_text(text, fmt=True)
 
 
-@settings(FAST, max_examples=150)
+@settings(FAST, max_examples=fuzzkit.examples(150))
 @given(fuzzkit.data_mappings())
 def test_broken_data_as_a_mapping(data: dict[str, Any]) -> None:
     check_text(DATA_MODEL, data)
 
 
-@settings(FAST, max_examples=150)
+@settings(FAST, max_examples=fuzzkit.examples(150))
 @given(fuzzkit.data_files())
 def test_broken_data_files(case: tuple[str, dict[str, bytes]]) -> None:
     kind, files = case
@@ -66,7 +66,7 @@ def test_broken_data_files(case: tuple[str, dict[str, bytes]]) -> None:
         check_data_files(kind, files, Path(folder))
 
 
-@settings(FAST, max_examples=100)
+@settings(FAST, max_examples=fuzzkit.examples(100))
 @given(fuzzkit.models())
 def test_the_command_line_prints_any_model(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:

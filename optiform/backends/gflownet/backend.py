@@ -21,7 +21,7 @@ import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
 from optiform.backends.torch.backend import TorchBackend
-from optiform.compiler.ir import Problem
+from optiform.compiler.ir import Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 if TYPE_CHECKING:  # torch loads only when a solve starts
@@ -44,6 +44,7 @@ class GFlowNetBackend(TorchBackend):
     capabilities = frozenset({"linear", "quadratic", "nonconvex-quadratic", "nonlinear",
                               "integer", "integer-quadratic", "multi-objective", "gpu",
                               "heuristic", "sampler", "discrete-only"})
+    refuses: frozenset[ProblemClass] = frozenset()  # discrete models are what it is for
 
     def run(self, problem: Problem, options: SolveOptions) -> Solution:
         return _solve(problem, options, self.name)

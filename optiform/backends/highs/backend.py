@@ -24,6 +24,7 @@ import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, objective_stages
 from optiform.backends.highs.conflict import find_conflict
+from optiform.backends.highs.files import write_tidy
 from optiform.compiler.ir import Objective, Problem, ProblemClass
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
@@ -93,6 +94,7 @@ class HighsBackend:
     name = "highs"
     capabilities = frozenset({"linear", "integer", "quadratic", "duals", "proves-optimality",
                               "multi-objective", "iis"})
+    needs: tuple[str, ...] = ()
 
     def is_available(self) -> bool:
         try:
@@ -197,8 +199,12 @@ class HighsBackend:
             h.passColName(j, _file_name(problem.column_name(j)))
         for r in range(problem.n_rows):
             h.passRowName(r, _file_name(problem.row_name(r)))
-        if h.writeModel(str(path)) != highspy.HighsStatus.kOk:
-            raise BackendError(f"HiGHS could not write {path}")
+
+        def write(to: Path) -> None:
+            if h.writeModel(str(to)) != highspy.HighsStatus.kOk:
+                raise BackendError(f"HiGHS could not write {path}")
+
+        write_tidy(Path(path), _file_name(problem.name), write)
 
     # ---- model -------------------------------------------------------------------
     def _pass_model(self, h: object, highspy: object, problem: Problem,

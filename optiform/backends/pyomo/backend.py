@@ -24,6 +24,7 @@ from optiform.backends.pyomo.model import PyomoModel, UnsupportedExpression, bui
 from optiform.compiler.evaluate import EvalError
 from optiform.compiler.ir import Problem, ProblemClass
 from optiform.diagnostics import DiagnosticError
+from optiform.extras import MissingExtra, install_line
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 _CLASS_CAPABILITIES: dict[ProblemClass, frozenset[str]] = {
@@ -54,6 +55,8 @@ def solver_capabilities(info: S.SolverInfo,
 
 class PyomoBackend:
     """Pyomo with one named solver, or with the best installed one for each problem."""
+
+    needs: tuple[str, ...] = ("pyomo",)
 
     def __init__(self, solver: str | None = None) -> None:
         self.solver = solver
@@ -89,10 +92,11 @@ class PyomoBackend:
     def missing(self) -> str:
         """Why this backend cannot run here, and how to make it run."""
         if not S.pyomo_installed():
-            return "Pyomo is not installed: pip install pyomo"
+            return f"Pyomo is not installed: {install_line('pyomo')}"
         info = self.info
         if self.solver is None:
-            return "no solver that Pyomo can drive is installed: pip install pyscipopt"
+            return ("no solver that Pyomo can drive is installed: "
+                    "pip install 'optiform[pyomo]' brings SCIP (pyscipopt)")
         if info is None:
             return (f"Pyomo has no available solver `{self.solver}`; `optiform solvers` "
                     "lists the installed ones")
@@ -142,7 +146,7 @@ class PyomoBackend:
     def write(self, problem: Problem, path: str | Path) -> None:
         """The model in AMPL's .nl format (with .row and .col files naming rows and columns)."""
         if not S.pyomo_installed():
-            raise BackendError("writing .nl needs Pyomo: pip install pyomo")
+            raise MissingExtra("pyomo", "writing .nl files")
         built = _build(problem)
         import pyomo.environ as pyo
 

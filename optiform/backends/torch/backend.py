@@ -8,10 +8,9 @@ every other command must stay quick.
 
 from __future__ import annotations
 
-import importlib.util
-
 from optiform.backends.base import BackendError, SolveOptions
-from optiform.compiler.ir import Problem
+from optiform.compiler.ir import Problem, ProblemClass
+from optiform.extras import absent
 from optiform.solution import Solution
 
 
@@ -21,11 +20,21 @@ class TorchBackend:
     capabilities = frozenset({"linear", "quadratic", "nonconvex-quadratic", "nonlinear",
                               "integer", "integer-quadratic", "multi-objective", "gpu",
                               "heuristic"})
+    needs: tuple[str, ...] = ("torch",)
+    # Classes it could take but turns down for a backend that does far better.
+    refuses: frozenset[ProblemClass] = frozenset({ProblemClass.MILP})
 
     def is_available(self) -> bool:
-        return importlib.util.find_spec("torch") is not None
+        return absent(self.needs) is None
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        if problem.problem_class in self.refuses:
+            # Rounding a relaxation of a MILP took a minute on the README's 23-variable
+            # model and ended infeasible; HiGHS, always installed, proves the optimum.
+            raise BackendError(
+                "this model is MILP, which torch does not take: it would only round and "
+                "repair a continuous relaxation, slowly and with no guarantee, while HiGHS "
+                "solves it to proven optimality: use --backend highs (auto picks it)")
         from optiform.backends.torch.compile import CompileError
 
         try:

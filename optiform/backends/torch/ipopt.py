@@ -10,19 +10,19 @@ so they load only when a solve starts.
 
 from __future__ import annotations
 
-import importlib.util
-
 from optiform.backends.base import BackendError, SolveOptions
 from optiform.compiler.ir import Problem
+from optiform.extras import absent
 from optiform.solution import Solution
 
 
 class IpoptBackend:
     name = "ipopt"
     capabilities = frozenset({"linear", "quadratic", "nonconvex-quadratic", "nonlinear"})
+    needs: tuple[str, ...] = ("cyipopt", "torch")
 
     def is_available(self) -> bool:
-        return all(importlib.util.find_spec(m) is not None for m in ("cyipopt", "torch"))
+        return absent(self.needs) is None
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
         from optiform.backends.torch.compile import CompileError
