@@ -21,6 +21,7 @@ from optiform.backends.base import objective_stages
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
 from optiform.compiler.ir import Objective, Problem
+from optiform.compiler.lowering.auxiliary import restored_objectives
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
@@ -125,7 +126,8 @@ def show(path: str | Path, style: str = "text") -> str:
 def export(path: str | Path, out: str | Path, data: DataArg = None, *,
            max_size: int = DEFAULT_MAX_SIZE) -> Path:
     """Ground a model over its data and write it as .lp, .mps or .nl (by `out`'s suffix)."""
-    write(load(path, data, max_size=max_size).compile(), out)
+    problem = load(path, data, max_size=max_size).compile()
+    write(problem.lowered or problem, out)
     return Path(out)
 
 
@@ -138,7 +140,10 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
         return _without_variables(problem, timings)
     chosen = choose(problem, backend, solver)
     t0 = time.perf_counter()
-    solution = chosen.solve(problem, options)
+    if problem.lowered is not None and "lowered" in chosen.capabilities:
+        solution = restore(chosen.solve(problem.lowered, options), problem)
+    else:
+        solution = chosen.solve(problem, options)
     timings["solve"] = time.perf_counter() - t0
     if backend == "auto" and (note := auto_note(problem, chosen)):
         solution.message = f"{note}; {solution.message}" if solution.message else note
@@ -152,6 +157,22 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
     if solution.alternatives:
         result.samples = _checked_samples(result)
     return result
+
+
+def restore(solution: Solution, problem: Problem) -> Solution:
+    """A solution of the lowered model as one of `problem`: the auxiliary columns and
+    rows, which come after the user's, dropped."""
+    n = problem.n_vars
+    names = {c.name for c in problem.constraints}
+    objectives = (solution.objective_values if solution.values is None else
+                  restored_objectives(problem, solution.values, solution.objective_values))
+    return replace(
+        solution, objective_values=objectives,
+        values=None if solution.values is None else solution.values[:n],
+        reduced_costs=None if solution.reduced_costs is None else solution.reduced_costs[:n],
+        duals=None if solution.duals is None else {
+            k: v for k, v in solution.duals.items() if k in names},
+        alternatives=[x[:n] for x in solution.alternatives])
 
 
 def _checked_samples(result: Result) -> list[Result]:

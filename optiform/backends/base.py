@@ -1,6 +1,8 @@
 """The backend contract: capabilities as data, compile and solve.
 
-A backend says what it can take (`capabilities`), whether it can run here
+A backend says what it can take (`capabilities`; `lowered` says that it
+solves the lowered model, `Problem.lowered`, rather than the expressions as
+written), whether it can run here
 (`is_available`), and turns a `Problem` into a `Solution`. Multi-objective
 handling (weights, lexicographic order) is expressed by `SolveOptions` and
 applied by each backend that declares `multi_objective`.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,8 @@ from optiform.compiler.ir import (
 )
 from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
 from optiform.compiler.linearize import Linearizer, add
+from optiform.compiler.lowering.auxiliary import Auxiliaries, Owner, lowered_problem
+from optiform.compiler.lowering.lowerer import Lowerer
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
@@ -115,28 +118,35 @@ class _Builder:
             except EvalError as exc:
                 self.fail(exc, decl.name)
         variables = self._variables()
-        lin = Linearizer(self.ev)
-        objectives = []
+        aux = Auxiliaries(variables)
+        lin = Linearizer(self.ev, Lowerer(aux, self.scope.universe))
+        objectives, lowered_objectives = [], []
         for o in self.model.objectives:
             if o.name in self.failed or self.blocked(o.expr):
                 continue
             try:
-                objectives.append(Objective(o.name, o.sense,
-                                            lin.terms(o.expr, Frame.scalar()), o))
+                as_written, as_lowered = self._objective(o, lin, aux)
+                objectives.append(as_written)
+                lowered_objectives.append(as_lowered)
             except EvalError as exc:
                 self.fail(exc)
-        constraints = []
+        constraints, lowered_constraints = [], []
         for c in self.model.constraints:
             if c.name in self.failed or self.blocked(c.index, c.expr):
                 continue
             try:
+                mark = aux.mark()
                 block = self._constraint(c, lin)
+                if block.terms.nonlinear:
+                    aux.rollback(mark)  # nonlinear anyway: the backend reads the declaration
                 self._check_numbers(c.name, block.keys, block.terms, c.span, variables,
                                     (block.lower, block.upper))
-                constraints.append(block)
+                lowered_constraints.append(block)
+                constraints.append(block if aux.mark() == mark
+                                   else self._constraint(c, lin.plain))
             except EvalError as exc:
                 self.fail(exc)
-        for objective in objectives:
+        for objective in lowered_objectives:
             try:
                 self._check_numbers(objective.name, np.zeros((1, 0), dtype=np.int64),
                                     objective.terms, objective.decl.span, variables, ())
@@ -146,9 +156,30 @@ class _Builder:
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
         problem_class, convex = classify(variables, objectives, constraints)
-        return Problem(self.model.name, self.scope.universe, self.scope.sets,
-                       self.scope.params, variables, constraints, objectives, problem_class,
-                       self.model, convex, self.warnings)
+        problem = Problem(self.model.name, self.scope.universe, self.scope.sets,
+                          self.scope.params, variables, constraints, objectives,
+                          problem_class, self.model, convex, self.warnings)
+        if not aux.columns:
+            return problem
+        lowered = lowered_problem(problem, aux, lowered_constraints, lowered_objectives)
+        # The class reported is the class after the lowerings: what will be solved.
+        return replace(problem, problem_class=lowered.problem_class, convex=lowered.convex,
+                       lowered=lowered)
+
+    def _objective(self, o: A.ObjectiveDecl, lin: Linearizer,
+                   aux: Auxiliaries) -> tuple[Objective, Objective]:
+        """The objective as written (for torch and the checker) and lowered."""
+        frame = Frame.scalar()
+        assert lin.lowerer is not None
+        lin.lowerer.owner = Owner(o.name, o.span, np.zeros((1, 0), dtype=np.int64), frame)
+        mark = aux.mark()
+        terms = lin.terms(o.expr, frame, 1.0 if o.sense == "minimize" else -1.0)
+        if terms.nonlinear:
+            aux.rollback(mark)
+        lowered = Objective(o.name, o.sense, terms, o)
+        if aux.mark() == mark:
+            return lowered, lowered
+        return Objective(o.name, o.sense, lin.plain.terms(o.expr, frame), o), lowered
 
     def _sources(self) -> dict[str, str]:
         sources = {self.model.file: self.model.source}
@@ -609,7 +640,12 @@ class _Builder:
         if ranged and (lin.has_vars(lo_e) or lin.has_vars(hi_e)):  # type: ignore[arg-type]
             raise EvalError("the bounds of a ranged constraint cannot contain variables",
                             getattr(c.expr, "span", c.span), "split it into two constraints")
-        terms = lin.terms(mid, frame)
+        if lin.lowerer is not None:
+            lin.lowerer.owner = Owner(c.name, c.span, keys, frame)
+        # The middle is pushed down by `<=` (bounded above), up by `>=`, both ways by `==`.
+        push = 0.0 if lo_e is not None and hi_e is not None else 1.0 if hi_e is not None \
+            else -1.0
+        terms = lin.terms(mid, frame, push)
         if lo_e is not None and hi_e is not None and not (lin.has_vars(lo_e) or
                                                           lin.has_vars(hi_e)):
             lower, upper = self.ev.num(lo_e, frame), self.ev.num(hi_e, frame)
@@ -618,7 +654,7 @@ class _Builder:
             lower, upper = np.full(n, -math.inf), np.full(n, math.inf)
             other = hi_e if hi_e is not None else lo_e
             assert other is not None
-            terms = add(terms, lin.terms(other, frame), -1.0)
+            terms = add(terms, lin.terms(other, frame, -push), -1.0)
             if hi_e is not None:
                 upper = np.zeros(n)
             if lo_e is not None:

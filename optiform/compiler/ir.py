@@ -201,6 +201,9 @@ class Problem:
     model: A.ModelDecl
     convex: bool | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
+    # The model after the lowerings (compiler/lowering): the user's columns first, then
+    # auxiliary ones; what exact backends solve. None when nothing needed lowering.
+    lowered: Problem | None = None
 
     @property
     def n_vars(self) -> int:

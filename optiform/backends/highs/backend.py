@@ -95,7 +95,7 @@ def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
 class HighsBackend:
     name = "highs"
     capabilities = frozenset({"linear", "integer", "quadratic", "duals", "proves-optimality",
-                              "multi-objective", "iis"})
+                              "multi-objective", "iis", "lowered"})
 
     def is_available(self) -> bool:
         try:

@@ -34,7 +34,8 @@ _CLASS_CAPABILITIES: dict[ProblemClass, frozenset[str]] = {
     ProblemClass.NLP: frozenset({"linear", "nonlinear"}),
     ProblemClass.MINLP: frozenset({"linear", "nonlinear", "integer"}),
 }
-_ALWAYS = frozenset({"multi-objective"})
+# "lowered": it solves the lowered model (compiler/lowering), auxiliary columns and all.
+_ALWAYS = frozenset({"multi-objective", "lowered"})
 
 
 def solver_capabilities(info: S.SolverInfo,
