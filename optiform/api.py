@@ -509,6 +509,15 @@ def _check_objectives(problem: Problem, options: SolveOptions) -> None:
             problems.append(Diagnostic(f"unknown objective `{name}`", None, hint))
     if options.weights and options.lexicographic:
         problems.append(Diagnostic("give either weights or a lexicographic order, not both"))
+    lowered = {o.name: o for o in problem.lowered.objectives} if problem.lowered else {}
+    for name, w in options.weights.items():
+        if w < 0 and name in lowered and np.any(lowered[name].terms.lin_col >= problem.n_vars):
+            # Its abs/max/min were rewritten for its own direction; a negative weight
+            # optimises it the other way, where that rewriting is not exact.
+            problems.append(Diagnostic(
+                f"objective `{name}` has a negative weight, but its abs, max or min were "
+                f"compiled for {problem.objective(name).sense} only", None,
+                "give it a weight >= 0, or flip its sense in the model"))
     for name in options.lexicographic[:-1]:
         if name in names and problem.objective(name).terms.quadratic:
             problems.append(Diagnostic(

@@ -252,3 +252,19 @@ constraints
         pytest.skip(str(exc))
     assert through.objective == pytest.approx(10)
     assert through.verified
+
+
+def test_a_negative_weight_on_a_lowered_objective_is_refused() -> None:
+    text = """\
+variables
+  x in [-3, 3]
+objective
+  minimize spread: abs(x - 1)
+  minimize level: x
+"""
+    with pytest.raises(DiagnosticError) as info:
+        optiform.loads(text).solve(weights={"spread": -1, "level": 1})
+    assert "negative weight" in str(info.value)
+    result = optiform.loads(text).solve(weights={"spread": 2, "level": 1})
+    assert result.solution.objective_values["spread"] == pytest.approx(0)
+    assert result.verified
