@@ -21,6 +21,7 @@ from optiform.backends.base import objective_stages
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
 from optiform.compiler.ir import Objective, Problem
+from optiform.compiler.logic import is_logical
 from optiform.compiler.lowering.auxiliary import restored_objectives
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
@@ -143,6 +144,7 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
     if problem.lowered is not None and "lowered" in chosen.capabilities:
         solution = restore(chosen.solve(problem.lowered, options), problem)
     else:
+        _as_written(problem, chosen.name)
         solution = chosen.solve(problem, options)
     timings["solve"] = time.perf_counter() - t0
     if backend == "auto" and (note := auto_note(problem, chosen)):
@@ -157,6 +159,16 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
     if solution.alternatives:
         result.samples = _checked_samples(result)
     return result
+
+
+def _as_written(problem: Problem, backend: str) -> None:
+    """A backend that reads the expressions as written cannot take a logical constraint."""
+    logical = next((c for c in problem.constraints if is_logical(c.decl.expr)), None)
+    if logical is not None:
+        line = f" (line {logical.decl.span.line})" if logical.decl.span else ""
+        raise BackendError(f"backend `{backend}` reads the model as written and takes no "
+                           f"implication or disjunction, such as `{logical.name}`{line}; "
+                           "use --backend highs or pyomo, which solve the compiled MILP")
 
 
 def restore(solution: Solution, problem: Problem) -> Solution:

@@ -38,13 +38,16 @@ from optiform.compiler.ir import (
     labelled,
 )
 from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
-from optiform.compiler.linearize import Linearizer, add
+from optiform.compiler.linearize import Linearizer, add, constant
+from optiform.compiler.logic import Implication, check_literals, is_logical, logical_form
 from optiform.compiler.lowering.auxiliary import Auxiliaries, Owner, lowered_problem
+from optiform.compiler.lowering.indicator import disjunction, switched_rows
 from optiform.compiler.lowering.lowerer import Lowerer
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, Table
+from optiform.dsl.printer import format_expr
 
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
 _RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
@@ -135,6 +138,9 @@ class _Builder:
             if c.name in self.failed or self.blocked(c.index, c.expr):
                 continue
             try:
+                if is_logical(c.expr):
+                    constraints.append(self._logical(c, lin, aux))
+                    continue
                 mark = aux.mark()
                 block = self._constraint(c, lin)
                 if block.terms.nonlinear:
@@ -159,12 +165,44 @@ class _Builder:
         problem = Problem(self.model.name, self.scope.universe, self.scope.sets,
                           self.scope.params, variables, constraints, objectives,
                           problem_class, self.model, convex, self.warnings)
-        if not aux.columns:
+        if not aux.columns and not aux.rows:
             return problem
         lowered = lowered_problem(problem, aux, lowered_constraints, lowered_objectives)
         # The class reported is the class after the lowerings: what will be solved.
         return replace(problem, problem_class=lowered.problem_class, convex=lowered.convex,
                        lowered=lowered)
+
+    def _logical(self, c: A.ConstraintDecl, lin: Linearizer,
+                 aux: Auxiliaries) -> ConstraintBlock:
+        """An implication's or disjunction's big-M rows, added to `aux`; returned is the
+        block as written, with no rows of its own, for the checker."""
+        form = logical_form(c)
+        assert form is not None and lin.lowerer is not None
+        parts = [form.consequence] if isinstance(form, Implication) else list(form.parts)
+        if isinstance(form, Implication):
+            check_literals(form, c, self.scope.variables)
+        blocks = []
+        for part in parts:
+            block = self._constraint(replace(c, expr=part), lin)
+            if block.terms.nonlinear or block.terms.quadratic:
+                raise EvalError(f"`{format_expr(part)}` in `{c.name}` is not linear", 
+                                getattr(part, "span", c.span),
+                                "an implication's consequence and each side of `or` are "
+                                "linear constraints")
+            blocks.append(block)
+        owner, universe = lin.lowerer.owner, self.scope.universe
+        first = blocks[0]
+        if isinstance(form, Implication):
+            switches = [(lin.terms(lit.var, first.frame).lin_col, lit.value)
+                        for lit in form.literals]
+            switched_rows(aux, owner, first.terms, first.lower, first.upper, switches,
+                          "imply", c.span, universe)
+        else:
+            disjunction(aux, owner, [(b.terms, b.lower, b.upper) for b in blocks],
+                        [getattr(p, "span", c.span) for p in parts], universe)
+        n = first.size
+        return ConstraintBlock(c.name, first.keys, constant(np.zeros(n)),
+                               np.full(n, -math.inf), np.full(n, math.inf), c, first.frame)
 
     def _objective(self, o: A.ObjectiveDecl, lin: Linearizer,
                    aux: Auxiliaries) -> tuple[Objective, Objective]:

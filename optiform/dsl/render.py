@@ -210,6 +210,7 @@ class _Math:
 
 class _Text(_Math):
     ops = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "in": "∈", "and": "∧", "or": "∨",
+           "==>": "⇒",
            "not": "¬", "union": "∪", "inter": "∩", "diff": "∖", "*": "×", "mod": "mod",
            "inf": "∞", "dots": "…", "such": " : ", "maps": ": ", "forall": "∀",
            "sum": "Σ", "prod": "Π", "min": "min", "max": "max"}
@@ -263,6 +264,7 @@ class _Latex(_Math):
     latex = True
     ops = {"<=": r"\leq", ">=": r"\geq", "==": "=", "!=": r"\neq", "<": "<", ">": ">",
            "in": r"\in", "and": r"\wedge", "or": r"\vee", "not": r"\neg",
+           "==>": r"\Rightarrow",
            "union": r"\cup", "inter": r"\cap", "diff": r"\setminus", "+": "+", "-": "-",
            "mod": r"\;\mathrm{mod}\;", "*": r"\times", "inf": r"\infty", "dots": r"\ldots",
            "such": r" \mid ", "maps": r"\colon ", "forall": r"\forall", "sum": r"\sum",

@@ -498,7 +498,9 @@ var_decls = st.builds(
 )
 objective_decls = st.builds(A.ObjectiveDecl, st.sampled_from(["minimize", "maximize"]), names,
                             small, descriptions)
-constraint_decls = st.builds(A.ConstraintDecl, names, indices, small, descriptions)
+# a constraint's body may also be an implication, `cond ==> constraint`, at its top only
+bodies = small | st.builds(A.Binary, st.just("==>"), small, small)
+constraint_decls = st.builds(A.ConstraintDecl, names, indices, bodies, descriptions)
 
 
 def _few(decls: st.SearchStrategy[object]) -> st.SearchStrategy[tuple[object, ...]]:
