@@ -162,13 +162,30 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
 
 
 def _as_written(problem: Problem, backend: str) -> None:
-    """A backend that reads the expressions as written cannot take a logical constraint."""
+    """A backend that reads the expressions as written cannot take a logical constraint
+    or a piecewise-linear function."""
     logical = next((c for c in problem.constraints if is_logical(c.decl.expr)), None)
     if logical is not None:
         line = f" (line {logical.decl.span.line})" if logical.decl.span else ""
         raise BackendError(f"backend `{backend}` reads the model as written and takes no "
                            f"implication or disjunction, such as `{logical.name}`{line}; "
                            "use --backend highs or pyomo, which solve the compiled MILP")
+    decls: list[A.ObjectiveDecl | A.ConstraintDecl] = [
+        *(o.decl for o in problem.objectives), *(c.decl for c in problem.constraints)]
+    for decl in decls:
+        if any(isinstance(node, A.Call) and node.func == "pwl" for node in _nodes(decl.expr)):
+            raise BackendError(f"backend `{backend}` reads the model as written and takes no "
+                               f"`pwl`, as in `{decl.name}`; use --backend highs or pyomo, "
+                               "which solve the compiled MILP")
+
+
+def _nodes(e: A.Expr) -> list[A.Expr]:
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(A.children(node))
+    return out
 
 
 def restore(solution: Solution, problem: Problem) -> Solution:

@@ -149,7 +149,7 @@ class _Builder:
                                     (block.lower, block.upper))
                 lowered_constraints.append(block)
                 constraints.append(block if aux.mark() == mark
-                                   else self._constraint(c, lin.plain))
+                                   else self._constraint(c, lin.as_written))
             except EvalError as exc:
                 self.fail(exc)
         for objective in lowered_objectives:
@@ -217,7 +217,7 @@ class _Builder:
         lowered = Objective(o.name, o.sense, terms, o)
         if aux.mark() == mark:
             return lowered, lowered
-        return Objective(o.name, o.sense, lin.plain.terms(o.expr, frame), o), lowered
+        return Objective(o.name, o.sense, lin.as_written.terms(o.expr, frame), o), lowered
 
     def _sources(self) -> dict[str, str]:
         sources = {self.model.file: self.model.source}

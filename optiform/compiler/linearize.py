@@ -130,11 +130,16 @@ class Linearizer:
     model that torch and the checker read.
     """
 
-    def __init__(self, evaluator: Evaluator, lowerer: Lowerer | None = None) -> None:
+    def __init__(self, evaluator: Evaluator, lowerer: Lowerer | None = None,
+                 inner: bool = False) -> None:
         self.ev = evaluator
         self.var_names = set(evaluator.scope.variables)
         self.lowerer = lowerer
-        self.plain = self if lowerer is None else Linearizer(evaluator)
+        # `plain` reads the factors of a product of variables (no lowering there); the
+        # model as written, for the checker and torch, is `as_written`.
+        self.plain = self if lowerer is None else Linearizer(evaluator, inner=True)
+        self.as_written = self if lowerer is None else Linearizer(evaluator)
+        self.inner = inner or lowerer is not None
 
     def has_vars(self, e: A.Expr) -> bool:
         return bool(A.names_in(e) & self.var_names)
@@ -196,6 +201,11 @@ class Linearizer:
                        embed(self.terms(e.otherwise, frame.take(no), push), no, n))
         if self.lowerer is not None and _extremum(e):
             return self._extremum(e, frame, push)
+        if self.lowerer is not None and isinstance(e, A.Call) and e.func == "pwl":
+            arg = self.terms(e.args[0], frame)
+            if not (arg.nonlinear or arg.quadratic):
+                xs, ys = self.ev.pwl_table(e, frame)
+                return self.lowerer.pwl(arg, xs, ys, push, frame)
         return self.opaque(e, frame)
 
     def _extremum(self, e: A.Expr, frame: Frame, push: float) -> Terms:
@@ -225,6 +235,12 @@ class Linearizer:
         """A nonlinear part: no terms, but evaluated once at zero so that its indices and
         data are checked here, and every backend meets only models that ground."""
         scope = self.ev.scope
+        pwl = _pwl_of_variables(e, self) if self.inner else None
+        if pwl is not None:
+            raise EvalError("`pwl` of variables can be added, scaled by numbers and "
+                            "compared, but not used inside another function or product",
+                            pwl.span, "give it a variable of its own: `y == pwl(x, ...)`, "
+                            "then use `y`")
         n_vars = sum(v.size for v in scope.variables.values())
         with np.errstate(all="ignore"):
             Evaluator(replace(scope, values=np.zeros(n_vars))).num(e, frame)
@@ -245,3 +261,13 @@ def _sign(factor: np.ndarray) -> float:
         return -1.0
     return 0.0
 
+
+
+def _pwl_of_variables(e: A.Expr, lin: Linearizer) -> A.Call | None:
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, A.Call) and node.func == "pwl" and lin.has_vars(node.args[0]):
+            return node
+        stack.extend(A.children(node))
+    return None

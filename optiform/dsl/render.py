@@ -254,6 +254,8 @@ class _Text(_Math):
             return f"⌊{args[0]}⌋"
         if e.func == "ceil":
             return f"⌈{args[0]}⌉"
+        if (points := _breakpoints(e, self)) is not None:
+            return f"pwl({args[0]}; {points})"
         return f"{e.func}({', '.join(args)})"
 
     def conditional(self, e: A.Conditional) -> str:
@@ -315,6 +317,8 @@ class _Latex(_Math):
             return rf"\lfloor {args[0]} \rfloor"
         if e.func == "ceil":
             return rf"\lceil {args[0]} \rceil"
+        if (points := _breakpoints(e, self)) is not None:
+            return rf"\operatorname{{pwl}}\left({args[0]};\ {points}\right)"
         if e.func in ("exp", "log", "sin", "cos", "min", "max"):
             return rf"\{e.func}\left({', '.join(args)}\right)"
         return rf"\operatorname{{{e.func}}}\left({', '.join(args)}\right)"
@@ -322,6 +326,17 @@ class _Latex(_Math):
     def conditional(self, e: A.Conditional) -> str:
         return (rf"\left({self(e.then)}\ \mathrm{{if}}\ {self(e.cond)},\ "
                 rf"\mathrm{{else}}\ {self(e.otherwise)}\right)")
+
+
+def _breakpoints(e: A.Call, math: _Math) -> str | None:
+    """The points (x, y) of `pwl(e, [x...], [y...])` where the lists pair up, else None."""
+    if not (e.func == "pwl" and len(e.args) == 3 and isinstance(e.args[1], A.ListLiteral)
+            and isinstance(e.args[2], A.ListLiteral)
+            and len(e.args[1].items) == len(e.args[2].items)):
+        return None
+    pairs = [f"({math(x)}, {math(y)})" for x, y in zip(e.args[1].items, e.args[2].items,
+                                                       strict=True)]
+    return math.listing(pairs)
 
 
 def _escape(text: str) -> str:

@@ -458,6 +458,8 @@ def _compound(exprs: st.SearchStrategy[A.Expr]) -> st.SearchStrategy[A.Expr]:
         st.builds(A.Subscript, names, some),
         st.builds(A.Call, st.sampled_from(FUNCS), st.lists(exprs, max_size=2).map(tuple)),
         st.builds(A.Call, st.sampled_from(["min", "max"]), some),
+        st.builds(A.Call, st.just("pwl"), st.tuples(exprs, some.map(A.ListLiteral),
+                                                    some.map(A.ListLiteral))),
         st.builds(A.Conditional, exprs, exprs, exprs),
         st.builds(A.Reduction, st.sampled_from(["sum", "prod", "min", "max"]),
                   _binders(exprs), maybe, exprs),

@@ -16,6 +16,7 @@ from optiform.compiler.ir import Frame, Terms
 from optiform.compiler.keys import Universe
 from optiform.compiler.lowering.auxiliary import Auxiliaries, Owner, negated, stack
 from optiform.compiler.lowering.extremum import lower_max
+from optiform.compiler.lowering.piecewise import lower_pwl
 from optiform.diagnostics import Span
 
 
@@ -46,3 +47,10 @@ class Lowerer:
             return negated(t)
         return lower_max(self.aux, owner, args, parent, n, epigraph, word, span,
                          self.universe)
+
+    def pwl(self, arg: Terms, xs: np.ndarray, ys: np.ndarray, push: float,
+            frame: Frame) -> Terms:
+        """`pwl(e, xs, ys)` of affine `e`, one table per row."""
+        owner = self.owner if frame is self.owner.frame else Owner(
+            self.owner.name, self.owner.span, np.zeros((arg.n, 0), dtype=np.int64), frame)
+        return lower_pwl(self.aux, owner, arg, xs, ys, push)
