@@ -239,8 +239,8 @@ class Linearizer:
         if pwl is not None:
             raise EvalError("`pwl` of variables can be added, scaled by numbers and "
                             "compared, but not used inside another function or product",
-                            pwl.span, "give it a variable of its own: `y == pwl(x, ...)`, "
-                            "then use `y`")
+                            pwl.span, "give it a variable of its own, `v` with a row "
+                            "`link: v == pwl(x, ...)`, and use `v` there")
         n_vars = sum(v.size for v in scope.variables.values())
         with np.errstate(all="ignore"):
             Evaluator(replace(scope, values=np.zeros(n_vars))).num(e, frame)
