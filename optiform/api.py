@@ -20,7 +20,7 @@ from optiform.backends import BackendError, SolveOptions, auto_note, choose, wri
 from optiform.backends.base import objective_stages
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
-from optiform.compiler.ir import Objective, Problem
+from optiform.compiler.ir import INTEGRAL_DOMAINS, SEMI_DOMAINS, Objective, Problem
 from optiform.compiler.logic import is_logical
 from optiform.compiler.lowering.auxiliary import restored_objectives
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
@@ -141,10 +141,12 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
         return _without_variables(problem, timings)
     chosen = choose(problem, backend, solver)
     t0 = time.perf_counter()
-    if problem.lowered is not None and "lowered" in chosen.capabilities:
+    if "lowered" not in chosen.capabilities:
+        _as_written(problem, chosen.name)
+        solution = chosen.solve(problem, options)
+    elif problem.lowered is not None:
         solution = restore(chosen.solve(problem.lowered, options), problem)
     else:
-        _as_written(problem, chosen.name)
         solution = chosen.solve(problem, options)
     timings["solve"] = time.perf_counter() - t0
     if backend == "auto" and (note := auto_note(problem, chosen)):
@@ -162,8 +164,12 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
 
 
 def _as_written(problem: Problem, backend: str) -> None:
-    """A backend that reads the expressions as written cannot take a logical constraint
-    or a piecewise-linear function."""
+    """A backend that reads the expressions as written cannot take a logical constraint,
+    a piecewise-linear function or a semi-continuous domain."""
+    semi = next((v for v in problem.variables if v.domain in SEMI_DOMAINS), None)
+    if semi is not None:
+        raise BackendError(f"backend `{backend}` takes no {semi.domain} variables, such as "
+                           f"`{semi.name}`; use --backend highs or pyomo")
     logical = next((c for c in problem.constraints if is_logical(c.decl.expr)), None)
     if logical is not None:
         line = f" (line {logical.decl.span.line})" if logical.decl.span else ""
@@ -466,7 +472,7 @@ def _whole_offset(problem: Problem, o: Objective) -> float | None:
     coef = np.bincount(o.terms.lin_col, weights=o.terms.lin_val, minlength=problem.n_vars)
     integer = np.zeros(problem.n_vars, dtype=bool)
     for v in problem.variables:
-        integer[v.offset:v.offset + v.size] = v.domain in ("integer", "binary")
+        integer[v.offset:v.offset + v.size] = v.domain in INTEGRAL_DOMAINS
     used = coef != 0
     if not np.all(integer[used]):
         return None

@@ -16,7 +16,13 @@ import numpy as np
 
 from optiform.compiler.evaluate import Evaluator, Scope
 from optiform.compiler.instantiate import split_comparison
-from optiform.compiler.ir import ConstraintBlock, Frame, Problem
+from optiform.compiler.ir import (
+    INTEGRAL_DOMAINS,
+    SEMI_DOMAINS,
+    ConstraintBlock,
+    Frame,
+    Problem,
+)
 from optiform.compiler.logic import Disjunction, Implication, logical_form
 from optiform.diagnostics import Span
 from optiform.dsl import ast as A
@@ -91,8 +97,11 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
     for v in problem.variables:
         x = scope.values[v.offset:v.offset + v.size]  # type: ignore[index]
         report.rows_checked += v.size
-        checks = [(">=", v.lower, v.lower - x), ("<=", v.upper, x - v.upper)]
-        if v.domain != "continuous":
+        below = v.lower - x
+        if v.domain in SEMI_DOMAINS:  # 0 is the other allowed value
+            below = np.where(np.abs(x) <= tol, 0.0, below)
+        checks = [(">=", v.lower, below), ("<=", v.upper, x - v.upper)]
+        if v.domain in INTEGRAL_DOMAINS:
             checks.append(("integer", np.round(x), np.abs(x - np.round(x))))
         for sense, bound, excess in checks:
             limit = INTEGRALITY_TOL if sense == "integer" else tol * _scale(bound)

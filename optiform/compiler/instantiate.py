@@ -26,6 +26,7 @@ from optiform.compiler.evaluate import (
     domain_text,
 )
 from optiform.compiler.ir import (
+    SEMI_DOMAINS,
     ConstraintBlock,
     Frame,
     Objective,
@@ -58,6 +59,9 @@ DOMAIN_BOUNDS = {
     "nonnegative": ("continuous", 0.0, math.inf),
     "integer": ("integer", -math.inf, math.inf),
     "binary": ("binary", 0.0, 1.0),
+    # 0, or within [lower, upper]: the bounds are the interval as written (0 if none)
+    "semicontinuous": ("semicontinuous", -math.inf, math.inf),
+    "semiinteger": ("semiinteger", -math.inf, math.inf),
 }
 
 
@@ -644,6 +648,10 @@ class _Builder:
                 if v.upper is not None and A.names_in(v.upper):
                     upper = np.minimum(upper, self.ev.num(v.upper, frame))
                 init = self.ev.num(v.init, frame) if v.init is not None else None
+                if kind in SEMI_DOMAINS:
+                    if v.lower is None:
+                        lower = np.zeros(frame.n)
+                    _check_semi(v, keys, lower, upper, self.scope.universe)
                 bad = np.nonzero(lower > upper)[0]
                 if len(bad):
                     key = self.scope.universe.format_key(keys[bad[0]])
@@ -702,6 +710,22 @@ class _Builder:
                       terms.quad_row, terms.quad_col1, terms.quad_col2, terms.quad_val,
                       terms.nonlinear)
         return ConstraintBlock(c.name, keys, terms, lower - shift, upper - shift, c, frame)
+
+
+def _check_semi(v: A.VarDecl, keys: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                universe: Universe) -> None:
+    """A semi-continuous variable's interval is finite and above 0 (HiGHS, like MOI,
+    takes `l >= 0` and a finite `u`; `0 or within [-3, 5]` would be the interval alone)."""
+    for bad, what, hint in (
+            (~np.isfinite(upper), "has no finite upper bound",
+             f"give it one: `{v.name} {v.domain} in [lo, hi]`"),
+            (lower < 0, "has a negative lower bound",
+             "its values are 0 or within [lo, hi] with 0 <= lo")):
+        rows = np.nonzero(bad)[0]
+        if len(rows):
+            key = universe.format_key(keys[rows[0]])
+            at = f"[{key}]" if keys.shape[1] else ""
+            raise EvalError(f"{v.domain} variable `{v.name}{at}` {what}", v.span, hint)
 
 
 def split_comparison(c: A.ConstraintDecl) -> tuple[A.Expr | None, A.Expr, A.Expr | None]:

@@ -109,12 +109,18 @@ class Frame:
         return Frame(len(rows), {k: v[rows] for k, v in self.columns.items()})
 
 
+# 0, or within [lower, upper] (and whole, for semiinteger)
+SEMI_DOMAINS = frozenset({"semicontinuous", "semiinteger"})
+# Domains whose values are whole numbers, apart from a semicontinuous 0
+INTEGRAL_DOMAINS = frozenset({"integer", "binary", "semiinteger"})
+
+
 @dataclass
 class VariableBlock:
     name: str
     keys: np.ndarray  # n x arity
     offset: int
-    domain: str  # continuous | integer | binary
+    domain: str  # continuous | integer | binary | semicontinuous | semiinteger
     lower: np.ndarray
     upper: np.ndarray
     init: np.ndarray | None

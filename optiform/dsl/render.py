@@ -449,6 +449,14 @@ class _Document:
                 body = f"{head} {m.ops['in']} {domain}"
                 if bounds and v.domain == "integer":
                     body += f"{self.sep()}{bounds}"
+            elif v.domain in ("semicontinuous", "semiinteger"):
+                # 0, or within its bounds (whole numbers for semiinteger)
+                interval = f"[{lower}, {upper}]" if lower_e is not None and v.upper is not None \
+                    else bounds
+                union = f"{m.braces('0')} {m.ops['union']} {interval}"
+                if v.domain == "semiinteger":
+                    union = f"({union}) {m.ops['inter']} {self.integers()}"
+                body = f"{head} {m.ops['in']} {union}"
             else:
                 body = bounds or f"{head} {m.ops['in']} {self.reals()}"
             if v.init is not None:

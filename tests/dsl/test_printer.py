@@ -495,7 +495,8 @@ set_decls = st.builds(A.SetDecl, names, maybe_expr, maybe_expr, descriptions)
 param_decls = st.builds(A.ParamDecl, names, indices, maybe_expr, maybe_expr, descriptions)
 var_decls = st.builds(
     A.VarDecl, names, indices,
-    st.none() | st.sampled_from(["real", "nonnegative", "integer", "binary"]),
+    st.none() | st.sampled_from(["real", "nonnegative", "integer", "binary",
+                                 "semicontinuous", "semiinteger"]),
     maybe_expr, maybe_expr, maybe_expr, descriptions,
 )
 objective_decls = st.builds(A.ObjectiveDecl, st.sampled_from(["minimize", "maximize"]), names,

@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends.base import BackendError, SolveOptions, objective_stages
+from optiform.backends.base import BackendError, SolveOptions, narrowed, objective_stages
 from optiform.backends.pyomo import solvers as S
 from optiform.backends.pyomo.model import PyomoModel, UnsupportedExpression, build
 from optiform.compiler.evaluate import EvalError
 from optiform.compiler.ir import Problem, ProblemClass
+from optiform.compiler.lowering.semicontinuous import semi_to_binary
 from optiform.diagnostics import DiagnosticError
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
@@ -127,6 +128,9 @@ class PyomoBackend:
 
     # ---- solve ---------------------------------------------------------------------
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        wide = semi_to_binary(problem)  # Pyomo's solvers get a binary and two rows
+        if wide is not problem:
+            return narrowed(self.solve(wide, options), problem.n_vars)
         label, interface, info = self.pick(problem)
         started = time.perf_counter()
         built = _build(problem, scip=interface in ("scip_direct", "scip_persistent"))
@@ -144,6 +148,7 @@ class PyomoBackend:
         """The model in AMPL's .nl format (with .row and .col files naming rows and columns)."""
         if not S.pyomo_installed():
             raise BackendError("writing .nl needs Pyomo: pip install pyomo")
+        problem = semi_to_binary(problem)
         built = _build(problem)
         import pyomo.environ as pyo
 
