@@ -163,6 +163,7 @@ class _Builder:
             except EvalError as exc:
                 self.fail(exc)
         self._check_parameters()
+        self.warnings.extend(aux.warnings)
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
         problem_class, convex = classify(variables, objectives, constraints)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import pytest
 
 import optiform
+from optiform.api import export
 from optiform.diagnostics import DiagnosticError
 
 VARS = ("x", "y", "z")
@@ -268,3 +270,20 @@ objective
     result = optiform.loads(text).solve(weights={"spread": 2, "level": 1})
     assert result.solution.objective_values["spread"] == pytest.approx(0)
     assert result.verified
+
+
+def test_export_writes_the_lowered_model(tmp_path: Path) -> None:
+    import highspy
+
+    model = tmp_path / "m.opt"
+    model.write_text("variables\n  x in [0, 10]\n  y in [0, 10]\nobjective\n"
+                     "  maximize o: x + y\nconstraints\n  gap: abs(x - y) <= 2\n"
+                     "  cap: x + 2 * y <= 12\n")
+    out = export(model, tmp_path / "m.lp")
+    assert "gap_abs" in out.read_text()  # the auxiliary column, named for its constraint
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.readModel(str(out))
+    h.run()
+    assert h.getInfo().objective_function_value == pytest.approx(
+        optiform.load(model).solve().objective)

@@ -22,9 +22,10 @@ from optiform.compiler.ir import (
     Terms,
     VariableBlock,
 )
-from optiform.diagnostics import Span
+from optiform.diagnostics import Diagnostic, Span
 from optiform.dsl import ast as A
 
+BIG_M_WARNING = 1e6
 _EMPTY_I = np.zeros(0, dtype=np.int64)
 _EMPTY_F = np.zeros(0)
 
@@ -78,6 +79,7 @@ class Auxiliaries:
         self.rows: list[ConstraintBlock] = []
         self._lower = [v.lower for v in user]
         self._upper = [v.upper for v in user]
+        self.warnings: list[Diagnostic] = []
 
     @property
     def n_columns(self) -> int:
@@ -111,6 +113,19 @@ class Auxiliaries:
         self.rows.append(ConstraintBlock(name, np.arange(n, dtype=np.int64)[:, None], body,
                                          lower - terms.const, upper - terms.const, decl,
                                          Frame(n)))
+
+    def check_big_m(self, owner: Owner, big_m: np.ndarray, what: str,
+                    span: Span | None) -> None:
+        """A warning where a big-M is so large that the solver's tolerance on a binary
+        (about 1e-6 in HiGHS) times M could move the row visibly (HiGHS#3034)."""
+        largest = float(np.max(np.abs(big_m), initial=0.0))
+        if largest > BIG_M_WARNING:
+            self.warnings.append(Diagnostic(
+                f"the big-M of {what} in `{owner.name}` is {largest:.3g}, from the bounds "
+                f"of its variables: a binary within tolerance can move the row by about "
+                f"{largest * 1e-6:.3g}", span,
+                "tighten the bounds of the variables it uses", kind="data",
+                severity="warning"))
 
     def mark(self) -> tuple[int, int]:
         return len(self.columns), len(self.rows)

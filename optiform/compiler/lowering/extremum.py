@@ -55,6 +55,7 @@ def lower_max(aux: Auxiliaries, owner: Owner, args: Terms, parent: np.ndarray, n
     aux.add_rows(owner, f"{word}_above", body, np.zeros(m), np.full(m, math.inf))
     if not epigraph:
         big_m = t_upper[parent] - lb
+        aux.check_big_m(owner, big_m, f"`{word}`", span)
         z = aux.add_columns(owner, f"{word}_pick", np.zeros(m), ones, "binary")
         # t[parent] - e + M z <= M
         picked = linear(m, np.concatenate([body.lin_row, np.arange(m)]),

@@ -48,6 +48,8 @@ def switched_rows(aux: Auxiliaries, owner: Owner, body: Terms, lower: np.ndarray
         if len(bad):
             _missing(aux, owner, body, int(bad[0]), side, what, span, universe)
         big = np.maximum(gap, 0.0) if side == "upper" else np.minimum(gap, 0.0)
+        aux.check_big_m(owner, big, "the implication" if what == "imply"
+                        else "the disjunction", span)
         # body - big * s, with s = on - Σ_{value 1} z + Σ_{value 0} z
         rows = [body.lin_row] + [np.arange(n)] * len(switches)
         cols = [body.lin_col] + [col for col, _ in switches]
