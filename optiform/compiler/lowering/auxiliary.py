@@ -110,9 +110,11 @@ class Auxiliaries:
         name = f"{owner.name}#{what}{len(self.rows) + 1}"
         body = replace(terms, const=np.zeros(n), one_per_row=False)
         decl = A.ConstraintDecl(name, None, A.Number(0), span=owner.span)
-        self.rows.append(ConstraintBlock(name, np.arange(n, dtype=np.int64)[:, None], body,
-                                         lower - terms.const, upper - terms.const, decl,
-                                         Frame(n)))
+        # one row per row of the declaration keeps its keys, so that an IIS or a file
+        # names `on#imply_upper1[north]`; rows per argument are numbered
+        keys = owner.keys if len(owner.keys) == n else np.arange(n, dtype=np.int64)[:, None]
+        self.rows.append(ConstraintBlock(name, keys, body, lower - terms.const,
+                                         upper - terms.const, decl, Frame(n)))
 
     def check_big_m(self, owner: Owner, big_m: np.ndarray, what: str,
                     span: Span | None) -> None:
