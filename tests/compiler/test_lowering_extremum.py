@@ -30,7 +30,7 @@ def _affine(rng: random.Random) -> tuple[str, object]:
 
 
 def _atom(rng: random.Random) -> tuple[str, object]:
-    kind = rng.choice(["abs", "max", "min", "maxred", "nested"])
+    kind = rng.choice(["abs", "max", "min", "maxred", "minred", "nested"])
     e1, f1 = _affine(rng)
     e2, f2 = _affine(rng)
     if kind == "abs":
@@ -42,6 +42,8 @@ def _atom(rng: random.Random) -> tuple[str, object]:
     if kind == "maxred":
         # max over K of k * x - y: an indexed reduction
         return "max(k in K) (k * x - y)", lambda p: max(k * p[0] - p[1] for k in (1, 2, 3))
+    if kind == "minred":
+        return "min(k in K) (x + k * z)", lambda p: min(p[0] + k * p[2] for k in (1, 2, 3))
     return f"max(abs({e1}), {e2})", lambda p: max(abs(f1(p)), f2(p))
 
 

@@ -29,6 +29,8 @@ def _affine(rng: random.Random) -> tuple[str, object]:
 
 def _comparison(rng: random.Random) -> tuple[str, object]:
     text, f = _affine(rng)
+    if rng.random() < 0.25:  # an abs inside: lowered on its own, then switched
+        text, f = f"abs({text})", lambda p, g=f: abs(g(p))
     k = rng.randint(-2, 3)
     op = rng.choice(["<=", ">=", "==", "ranged"])
     if op == "ranged":
