@@ -84,11 +84,21 @@ def _points() -> list[tuple[int, ...]]:
 
 @pytest.mark.parametrize("seed", range(40))
 def test_lowered_optimum_equals_brute_force(seed: int) -> None:
+    _against_brute_force(seed, "highs")
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_pyomo_gets_the_same_optimum(seed: int) -> None:
+    pytest.importorskip("pyomo")
+    _against_brute_force(seed, "pyomo")
+
+
+def _against_brute_force(seed: int, backend: str) -> None:
     model, checks, objective, sense = _instance(seed)
     feasible = [p for p in _points() if all(ok(p) for ok in checks)]
     if not feasible:  # an infeasible MILP spends its time in HiGHS's IIS search
         return
-    result = optiform.loads(model).solve()
+    result = optiform.loads(model).solve(backend=backend)
     best = (min if sense == "minimize" else max)(objective(p) for p in feasible)
     assert result.status == "optimal", (model, result.solution.message)
     assert result.problem.problem_class.value == "MILP"

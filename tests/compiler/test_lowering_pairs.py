@@ -9,6 +9,9 @@ objective.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 import optiform
@@ -108,3 +111,20 @@ def test_semicontinuous_as_a_binary_matches_its_rows_written_by_hand() -> None:
         a = optiform.loads(_with(before, goal)).solve()
         b = optiform.loads(_with(after, goal)).solve()
         assert a.objective == pytest.approx(b.objective, abs=1e-7), objective
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize("name", ["makespan", "single_machine", "volume_discount",
+                                  "minimum_runs"])
+def test_pyomo_solves_the_lowered_examples_to_their_optimum(name: str) -> None:
+    pytest.importorskip("pyomo")
+    expected = json.loads((EXAMPLES / f"{name}.expected.json").read_text(encoding="utf-8"))
+    try:
+        result = optiform.load(EXAMPLES / f"{name}.opt").solve(backend="pyomo")
+    except optiform.BackendError as exc:  # no MILP solver for Pyomo here
+        pytest.skip(str(exc))
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(expected["objective"], rel=1e-6)
+    assert result.verified

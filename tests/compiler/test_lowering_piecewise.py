@@ -49,6 +49,16 @@ def _lists(xs: list[int], ys: list[int]) -> str:
 
 @pytest.mark.parametrize("seed", range(60))
 def test_lowered_optimum_equals_brute_force(seed: int) -> None:
+    _against_brute_force(seed, "highs")
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_pyomo_gets_the_same_optimum(seed: int) -> None:
+    pytest.importorskip("pyomo")
+    _against_brute_force(seed, "pyomo")
+
+
+def _against_brute_force(seed: int, backend: str) -> None:
     rng = random.Random(seed)
     t1, t2 = _table(rng), _table(rng)
     a, b, c = rng.randint(-2, 2), rng.randint(-2, 2), rng.randint(-2, 2)
@@ -76,7 +86,7 @@ constraints
             best = value
     if best is None:  # an infeasible MILP spends its time in HiGHS's IIS search
         return
-    result = optiform.loads(model).solve()
+    result = optiform.loads(model).solve(backend=backend)
     assert result.status == "optimal", (model, result.solution.message)
     assert result.objective == pytest.approx(float(best), abs=1e-6), model
     assert result.verified

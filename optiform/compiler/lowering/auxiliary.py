@@ -111,8 +111,10 @@ class Auxiliaries:
         body = replace(terms, const=np.zeros(n), one_per_row=False)
         decl = A.ConstraintDecl(name, None, A.Number(0), span=owner.span)
         # one row per row of the declaration keeps its keys, so that an IIS or a file
-        # names `on#imply_upper1[north]`; rows per argument are numbered
-        keys = owner.keys if len(owner.keys) == n else np.arange(n, dtype=np.int64)[:, None]
+        # names `on#imply_upper1[north]`; other rows are numbered (a block of several
+        # rows needs distinct keys: Pyomo indexes its rows by them)
+        same = len(owner.keys) == n and (owner.keys.shape[1] > 0 or n == 1)
+        keys = owner.keys if same else np.arange(n, dtype=np.int64)[:, None]
         self.rows.append(ConstraintBlock(name, keys, body, lower - terms.const,
                                          upper - terms.const, decl, Frame(n)))
 
