@@ -8,12 +8,16 @@ located error for each misuse.
 from __future__ import annotations
 
 import itertools
+import json
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
 import optiform
+from optiform.cli import app
 from optiform.diagnostics import DiagnosticError
 from optiform.verify import verify
 
@@ -198,3 +202,32 @@ def test_missing_bound_for_the_relaxed_side() -> None:
 def test_disjunct_without_a_bound() -> None:
     shown = _error("variables\n  x\nconstraints\n  gap: x <= -1 or x >= 1\n")
     assert "the disjunction `gap` needs a big-M, which needs an upper bound on x" in shown
+
+
+def test_the_cli_answer_holds_the_user_columns_only(tmp_path: Path) -> None:
+    model = tmp_path / "m.opt"
+    model.write_text("""\
+sets
+  W = {north, south}
+variables
+  b[W] binary
+  x[W] in [0, 10]
+objective
+  maximize o: sum(w in W) x[w] - 3 * sum(w in W) b[w]
+constraints
+  on[w in W]: b[w] == 0 ==> x[w] <= 2
+  either: x[north] <= 1 or x[south] >= 9
+  gap: abs(x[north] - x[south]) <= 9
+""")
+    runner = CliRunner()
+    checked = runner.invoke(app, ["check", str(model)])
+    assert checked.exit_code == 0
+    assert "ok - MILP, 4 variables, 4 constraint rows, 1 objective (solved as" in checked.output
+    solved = runner.invoke(app, ["solve", "--json", str(model)])
+    assert solved.exit_code == 0, solved.output
+    answer = json.loads(solved.output)
+    assert set(answer["variables"]) == {"b", "x"}
+    assert answer["check"]["feasible"] is True
+    assert {v["constraint"] for v in answer["check"]["violations"]} == set()
+    assert "#" not in solved.output
+    assert answer["objective"] == pytest.approx(20 - 6)  # b = (1, 1), x = (10, 10)
