@@ -156,3 +156,20 @@ def test_fmt_and_show_keep_the_domain() -> None:
     shown = render(model, "text")
     assert "x ∈ {0} ∪ [2, 5]" in shown
     assert "n ∈ ({0} ∪ [3, 6]) ∩ ℤ" in shown
+
+
+def test_a_big_m_over_a_semicontinuous_column_counts_its_zero() -> None:
+    # x = 0 satisfies `x <= 1`; a big-M from [2, 10] alone would have cut it off
+    text = """\
+variables
+  x semicontinuous in [2, 10]
+  n semiinteger in [3, 6]
+objective
+  minimize o: x + n
+constraints
+  c: x <= 1 or x >= 5
+  d: abs(n - 1) >= 1
+"""
+    result = optiform.loads(text).solve()
+    assert result.objective == pytest.approx(0)
+    assert result.verified

@@ -15,6 +15,7 @@ import numpy as np
 from optiform.compiler.classify import classify
 from optiform.compiler.evaluate import Evaluator, Scope
 from optiform.compiler.ir import (
+    SEMI_DOMAINS,
     ConstraintBlock,
     Frame,
     Objective,
@@ -77,8 +78,12 @@ class Auxiliaries:
         self.n_user = sum(v.size for v in user)
         self.columns: list[VariableBlock] = []
         self.rows: list[ConstraintBlock] = []
-        self._lower = [v.lower for v in user]
-        self._upper = [v.upper for v in user]
+        # A semi-continuous column also takes 0, outside [lower, upper]: its interval for
+        # a big-M is [min(0, l), max(0, u)] (MOI's get_bounds)
+        self._lower = [np.minimum(v.lower, 0.0) if v.domain in SEMI_DOMAINS else v.lower
+                       for v in user]
+        self._upper = [np.maximum(v.upper, 0.0) if v.domain in SEMI_DOMAINS else v.upper
+                       for v in user]
         self.warnings: list[Diagnostic] = []
 
     @property
