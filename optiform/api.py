@@ -20,7 +20,9 @@ from optiform.backends import BackendError, SolveOptions, auto_note, choose, wri
 from optiform.backends.base import objective_stages
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.instantiate import instantiate
-from optiform.compiler.ir import Objective, Problem
+from optiform.compiler.ir import INTEGRAL_DOMAINS, SEMI_DOMAINS, Objective, Problem
+from optiform.compiler.logic import is_logical
+from optiform.compiler.lowering.auxiliary import restored_objectives
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.display import data_summaries
 from optiform.dsl import ast as A
@@ -169,7 +171,8 @@ def show(path: str | Path, style: str = "text", data: DataArg = None) -> str:
 def export(path: str | Path, out: str | Path, data: DataArg = None, *,
            max_size: int = DEFAULT_MAX_SIZE) -> Path:
     """Ground a model over its data and write it as .lp, .mps or .nl (by `out`'s suffix)."""
-    write(load(path, data, max_size=max_size).compile(), out)
+    problem = load(path, data, max_size=max_size).compile()
+    write(problem.lowered or problem, out)
     return Path(out)
 
 
@@ -185,7 +188,13 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
         return _without_variables(problem, timings)
     chosen = choose(problem, backend, solver)
     t0 = time.perf_counter()
-    solution = chosen.solve(problem, options)
+    if "lowered" not in chosen.capabilities:
+        _as_written(problem, chosen.name)
+        solution = chosen.solve(problem, options)
+    elif problem.lowered is not None:
+        solution = restore(chosen.solve(problem.lowered, options), problem)
+    else:
+        solution = chosen.solve(problem, options)
     timings["solve"] = time.perf_counter() - t0
     if backend == "auto" and (note := auto_note(problem, chosen)):
         solution.message = f"{note}; {solution.message}" if solution.message else note
@@ -199,6 +208,53 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
     if solution.alternatives:
         result.samples = _checked_samples(result)
     return result
+
+
+def _as_written(problem: Problem, backend: str) -> None:
+    """A backend that reads the expressions as written cannot take a logical constraint,
+    a piecewise-linear function or a semi-continuous domain."""
+    semi = next((v for v in problem.variables if v.domain in SEMI_DOMAINS), None)
+    if semi is not None:
+        raise BackendError(f"backend `{backend}` takes no {semi.domain} variables, such as "
+                           f"`{semi.name}`; use --backend highs or pyomo")
+    logical = next((c for c in problem.constraints if is_logical(c.decl.expr)), None)
+    if logical is not None:
+        line = f" (line {logical.decl.span.line})" if logical.decl.span else ""
+        raise BackendError(f"backend `{backend}` reads the model as written and takes no "
+                           f"implication or disjunction, such as `{logical.name}`{line}; "
+                           "use --backend highs or pyomo, which solve the compiled MILP")
+    decls: list[A.ObjectiveDecl | A.ConstraintDecl] = [
+        *(o.decl for o in problem.objectives), *(c.decl for c in problem.constraints)]
+    for decl in decls:
+        if any(isinstance(node, A.Call) and node.func == "pwl" for node in _nodes(decl.expr)):
+            raise BackendError(f"backend `{backend}` reads the model as written and takes no "
+                               f"`pwl`, as in `{decl.name}`; use --backend highs or pyomo, "
+                               "which solve the compiled MILP")
+
+
+def _nodes(e: A.Expr) -> list[A.Expr]:
+    out, stack = [], [e]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(A.children(node))
+    return out
+
+
+def restore(solution: Solution, problem: Problem) -> Solution:
+    """A solution of the lowered model as one of `problem`: the auxiliary columns and
+    rows, which come after the user's, dropped."""
+    n = problem.n_vars
+    names = {c.name for c in problem.constraints}
+    objectives = (solution.objective_values if solution.values is None else
+                  restored_objectives(problem, solution.values, solution.objective_values))
+    return replace(
+        solution, objective_values=objectives,
+        values=None if solution.values is None else solution.values[:n],
+        reduced_costs=None if solution.reduced_costs is None else solution.reduced_costs[:n],
+        duals=None if solution.duals is None else {
+            k: v for k, v in solution.duals.items() if k in names},
+        alternatives=[x[:n] for x in solution.alternatives])
 
 
 def _checked_samples(result: Result) -> list[Result]:
@@ -463,7 +519,7 @@ def _whole_offset(problem: Problem, o: Objective) -> float | None:
     coef = np.bincount(o.terms.lin_col, weights=o.terms.lin_val, minlength=problem.n_vars)
     integer = np.zeros(problem.n_vars, dtype=bool)
     for v in problem.variables:
-        integer[v.offset:v.offset + v.size] = v.domain in ("integer", "binary")
+        integer[v.offset:v.offset + v.size] = v.domain in INTEGRAL_DOMAINS
     used = coef != 0
     if not np.all(integer[used]):
         return None
@@ -535,6 +591,15 @@ def _check_objectives(problem: Problem, options: SolveOptions) -> None:
             problems.append(Diagnostic(f"unknown objective `{name}`", None, hint))
     if options.weights and options.lexicographic:
         problems.append(Diagnostic("give either weights or a lexicographic order, not both"))
+    lowered = {o.name: o for o in problem.lowered.objectives} if problem.lowered else {}
+    for name, w in options.weights.items():
+        if w < 0 and name in lowered and np.any(lowered[name].terms.lin_col >= problem.n_vars):
+            # Its abs/max/min were rewritten for its own direction; a negative weight
+            # optimises it the other way, where that rewriting is not exact.
+            problems.append(Diagnostic(
+                f"objective `{name}` has a negative weight, but its abs, max or min were "
+                f"compiled for {problem.objective(name).sense} only", None,
+                "give it a weight >= 0, or flip its sense in the model"))
     for name in options.lexicographic[:-1]:
         if name in names and problem.objective(name).terms.quadratic:
             problems.append(Diagnostic(

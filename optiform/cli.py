@@ -307,7 +307,17 @@ def check(model: ModelPath, data: DataOption = None,
     out.print(f"{model}: ok - {problem.problem_class.value}, "
               f"{_count(problem.n_vars, 'variable')}, "
               f"{_count(problem.n_rows, 'constraint row')}, "
-              f"{_count(len(problem.objectives), 'objective')}")
+              f"{_count(len(problem.objectives), 'objective')}"
+              + _lowered_size(problem))
+
+
+def _lowered_size(problem: Problem) -> str:
+    """What the solver gets once logic, abs/max/min and pwl are rewritten as rows."""
+    low = problem.lowered
+    if low is None:
+        return ""
+    return (f" (solved as {_count(low.n_vars, 'column')} and {_count(low.n_rows, 'row')}, "
+            "with the auxiliaries of its rewritten constructs)")
 
 
 def _count(n: int, noun: str) -> str:

@@ -9,15 +9,23 @@ Every violation names the constraint, the index and the source line.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from optiform.compiler.evaluate import Evaluator, Scope
 from optiform.compiler.instantiate import split_comparison
-from optiform.compiler.ir import Frame, Problem
+from optiform.compiler.ir import (
+    INTEGRAL_DOMAINS,
+    SEMI_DOMAINS,
+    ConstraintBlock,
+    Frame,
+    Problem,
+)
+from optiform.compiler.logic import Disjunction, Implication, logical_form
 from optiform.diagnostics import Span
+from optiform.dsl import ast as A
 
 FEASIBILITY_TOL = 1e-6
 INTEGRALITY_TOL = 1e-6
@@ -89,8 +97,11 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
     for v in problem.variables:
         x = scope.values[v.offset:v.offset + v.size]  # type: ignore[index]
         report.rows_checked += v.size
-        checks = [(">=", v.lower, v.lower - x), ("<=", v.upper, x - v.upper)]
-        if v.domain != "continuous":
+        below = v.lower - x
+        if v.domain in SEMI_DOMAINS:  # 0 is the other allowed value
+            below = np.where(np.abs(x) <= tol, 0.0, below)
+        checks = [(">=", v.lower, below), ("<=", v.upper, x - v.upper)]
+        if v.domain in INTEGRAL_DOMAINS:
             checks.append(("integer", np.round(x), np.abs(x - np.round(x))))
         for sense, bound, excess in checks:
             limit = INTEGRALITY_TOL if sense == "integer" else tol * _scale(bound)
@@ -101,20 +112,18 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
                     f"{v.name} ({kind})", decode(v.keys[i]), float(x[i]), sense,
                     float(bound[i]), float(excess[i]), v.decl.span))
     for block in problem.constraints:
-        lo_e, mid, hi_e = split_comparison(block.decl)
-        frame: Frame = block.frame
-        middle = ev.num(mid, frame)
-        report.rows_checked += frame.n
-        for bound_e, sense in ((lo_e, ">="), (hi_e, "<=")):
-            if bound_e is None:
-                continue
-            bound = ev.num(bound_e, frame)
-            excess = (bound - middle) if sense == ">=" else (middle - bound)
-            bad = np.nonzero(np.nan_to_num(excess, nan=np.inf) > tol * _scale(bound))[0]
-            shown = "==" if lo_e is hi_e else sense
-            for i in bad:
+        report.rows_checked += block.frame.n
+        form = logical_form(block.decl)
+        if isinstance(form, Implication):
+            _implication(ev, block, form, tol, report)
+            continue
+        if isinstance(form, Disjunction):
+            _disjunction(ev, block, form, tol, report)
+            continue
+        for sense, middle, bound, excess, ok in _sides(ev, block.decl, block.frame, tol):
+            for i in np.nonzero(~ok)[0]:
                 report.violations.append(Violation(
-                    block.name, decode(block.keys[i]), float(middle[i]), shown,
+                    block.name, decode(block.keys[i]), float(middle[i]), sense,
                     float(bound[i]), float(excess[i]), block.decl.span))
     for o in problem.objectives:
         value = float(ev.num(o.decl.expr, Frame.scalar())[0])
@@ -125,6 +134,65 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
                 f"{o.name} (objective value)", (), claimed, "==", value,
                 abs(claimed - value), o.decl.span))
     return report
+
+
+Side = tuple[str, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _sides(ev: Evaluator, decl: A.ConstraintDecl, frame: Frame, tol: float) -> list[Side]:
+    """Each side of a comparison over the frame: (sense as written, middle, bound,
+    excess, whether the row satisfies it)."""
+    lo_e, mid, hi_e = split_comparison(decl)
+    middle = ev.num(mid, frame)
+    out = []
+    for bound_e, sense in ((lo_e, ">="), (hi_e, "<=")):
+        if bound_e is None:
+            continue
+        bound = ev.num(bound_e, frame)
+        excess = (bound - middle) if sense == ">=" else (middle - bound)
+        ok = ~(np.nan_to_num(excess, nan=np.inf) > tol * _scale(bound))
+        out.append(("==" if lo_e is hi_e else sense, middle, bound, excess, ok))
+    return out
+
+
+def _implication(ev: Evaluator, block: ConstraintBlock, form: Implication, tol: float,
+                 report: ViolationReport) -> None:
+    """The consequence, checked in the rows where the condition holds (binaries read
+    rounded, as their integrality is checked on its own)."""
+    frame = block.frame
+    active = np.ones(frame.n, dtype=bool)
+    for lit in form.literals:
+        active &= np.round(ev.num(lit.var, frame)) == lit.value
+    rows = np.nonzero(active)[0]
+    sub = replace(block.decl, expr=form.consequence)
+    for sense, middle, bound, excess, ok in _sides(ev, sub, frame.take(rows), tol):
+        for i in np.nonzero(~ok)[0]:
+            report.violations.append(Violation(
+                block.name, problem_key(ev, block, int(rows[i])), float(middle[i]),
+                f"{sense} (implied)", float(bound[i]), float(excess[i]), block.decl.span))
+
+
+def _disjunction(ev: Evaluator, block: ConstraintBlock, form: Disjunction, tol: float,
+                 report: ViolationReport) -> None:
+    """At least one side holds in each row; a violation shows the side nearest to holding."""
+    frame = block.frame
+    parts = [_sides(ev, replace(block.decl, expr=part), frame, tol) for part in form.parts]
+    held = np.logical_or.reduce([np.logical_and.reduce([ok for *_, ok in sides])
+                                 for sides in parts])
+    for i in np.nonzero(~held)[0]:
+        # the side nearest to holding: the part whose worst side is violated least
+        worst = [max(sides, key=lambda s: float(np.nan_to_num(s[3][i], nan=np.inf)))
+                 for sides in parts]
+        sense, middle, bound, excess, _ = min(
+            worst, key=lambda s: float(np.nan_to_num(s[3][i], nan=np.inf)))
+        report.violations.append(Violation(
+            block.name, problem_key(ev, block, int(i)), float(middle[i]),
+            f"{sense} (nearest side of `or`)", float(bound[i]), float(excess[i]),
+            block.decl.span))
+
+
+def problem_key(ev: Evaluator, block: ConstraintBlock, row: int) -> tuple[Any, ...]:
+    return ev.scope.universe.decode_row(block.keys[row])
 
 
 def _scale(bound: np.ndarray) -> np.ndarray:

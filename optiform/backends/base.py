@@ -1,6 +1,8 @@
 """The backend contract: capabilities as data, compile and solve.
 
-A backend says what it can take (`capabilities`), whether it can run here
+A backend says what it can take (`capabilities`; `lowered` says that it
+solves the lowered model, `Problem.lowered`, rather than the expressions as
+written), whether it can run here
 (`is_available`), and turns a `Problem` into a `Solution`. Multi-objective
 handling (weights, lexicographic order) is expressed by `SolveOptions` and
 applied by each backend that declares `multi_objective`.
@@ -8,8 +10,10 @@ applied by each backend that declares `multi_objective`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
+
+import numpy as np
 
 from optiform.compiler.ir import Problem, ProblemClass
 from optiform.solution import Solution
@@ -67,6 +71,17 @@ class Backend(Protocol):
     def is_available(self) -> bool: ...
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution: ...
+
+
+def narrowed(solution: Solution, n: int) -> Solution:
+    """A solution of a widened problem (columns added after the first n) as one of the
+    problem itself."""
+    def cut(x: np.ndarray | None) -> np.ndarray | None:
+        return None if x is None else x[:n]
+
+    return replace(solution, values=cut(solution.values),
+                   reduced_costs=cut(solution.reduced_costs),
+                   alternatives=[x[:n] for x in solution.alternatives])
 
 
 def objective_stages(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:

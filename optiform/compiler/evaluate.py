@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optiform.compiler import ordered
+from optiform.compiler import ordered, piecewise
 from optiform.compiler.errors import EvalError
 from optiform.compiler.ir import Factor, Frame, ParamValue, SetValue, VariableBlock
 from optiform.compiler.keys import (
@@ -265,6 +265,9 @@ class Evaluator:
     def call(self, e: A.Call, frame: Frame) -> np.ndarray:
         if e.func == "card":
             return np.full(frame.n, float(len(self.set(e.args[0]))))
+        if e.func == "pwl":
+            xs, ys = self.pwl_table(e, frame)
+            return piecewise.interpolate(self.num(e.args[0], frame), xs, ys)
         if e.func == "ord":
             return ordered.order(self, e, frame)
         if e.func in ordered.MEMBER_FUNCS:
@@ -283,6 +286,33 @@ class Evaluator:
                     out = fn(out, a)
                 return out
             return UNARY_FUNCS[e.func](args[0])
+
+    def pwl_table(self, e: A.Call, frame: Frame) -> tuple[np.ndarray, np.ndarray]:
+        """The breakpoints and values of `pwl(e, [x...], [y...])`, one row per frame row."""
+        xs_e, ys_e = e.args[1], e.args[2]
+        for lst, what in ((xs_e, "breakpoints"), (ys_e, "values")):
+            if not isinstance(lst, A.ListLiteral):
+                raise EvalError(f"the {what} of `pwl` must be a list `[...]`", _span(lst),
+                                "e.g. `pwl(x, [0, 10, 20], [0, 5, 8])`")
+        assert isinstance(xs_e, A.ListLiteral) and isinstance(ys_e, A.ListLiteral)
+        if len(xs_e.items) != len(ys_e.items):
+            raise EvalError(f"`pwl` has {len(xs_e.items)} breakpoints but "
+                            f"{len(ys_e.items)} values", e.span,
+                            "give one value per breakpoint")
+        if len(xs_e.items) < 2:
+            raise EvalError("`pwl` needs at least two breakpoints", e.span)
+        xs = np.stack([self.num(i, frame) for i in xs_e.items], axis=1)
+        ys = np.stack([self.num(i, frame) for i in ys_e.items], axis=1)
+        for table, what in ((xs, "breakpoint"), (ys, "value")):
+            if not np.all(np.isfinite(table)):
+                raise EvalError(f"a {what} of `pwl` is not a finite number", e.span)
+        bad = piecewise.first_not_increasing(xs)
+        if bad is not None:
+            row, k = bad
+            raise EvalError(f"the breakpoints of `pwl` must increase strictly, but "
+                            f"{xs[row, k - 1]:g} is followed by {xs[row, k]:g}",
+                            _span(xs_e.items[k]), "list the breakpoints from left to right")
+        return xs, ys
 
     # ---- keys and conditions ------------------------------------------------
     def key(self, e: A.Expr, frame: Frame) -> np.ndarray:

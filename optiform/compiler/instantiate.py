@@ -27,6 +27,7 @@ from optiform.compiler.evaluate import (
     domain_text,
 )
 from optiform.compiler.ir import (
+    SEMI_DOMAINS,
     ConstraintBlock,
     DefinedBlock,
     Frame,
@@ -40,11 +41,16 @@ from optiform.compiler.ir import (
     labelled,
 )
 from optiform.compiler.keys import SYMBOL_BASE, KeyIndex, Universe
-from optiform.compiler.linearize import Linearizer, add
+from optiform.compiler.linearize import Linearizer, add, constant
+from optiform.compiler.logic import Implication, check_literals, is_logical, logical_form
+from optiform.compiler.lowering.auxiliary import Auxiliaries, Owner, lowered_problem
+from optiform.compiler.lowering.indicator import disjunction, switched_rows
+from optiform.compiler.lowering.lowerer import Lowerer
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.data import Coded, Column, DataItem, Table
+from optiform.dsl.printer import format_expr
 
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
 _RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
@@ -55,6 +61,9 @@ DOMAIN_BOUNDS = {
     "nonnegative": ("continuous", 0.0, math.inf),
     "integer": ("integer", -math.inf, math.inf),
     "binary": ("binary", 0.0, 1.0),
+    # 0, or within [lower, upper]: the bounds are the interval as written (0 if none)
+    "semicontinuous": ("semicontinuous", -math.inf, math.inf),
+    "semiinteger": ("semiinteger", -math.inf, math.inf),
 }
 
 
@@ -119,31 +128,42 @@ class _Builder:
             except EvalError as exc:
                 self.fail(exc, decl.name)
         variables = self._variables()
-        lin = Linearizer(self.ev)
+        aux = Auxiliaries(variables)
+        lin = Linearizer(self.ev, Lowerer(aux, self.scope.universe))
         subst = Substitution()
-        defined = self._defined(subst, lin)
-        objectives = []
+        defined = self._defined(subst, lin.as_written)
+        objectives, lowered_objectives = [], []
         for o in self.model.objectives:
             if o.name in self.failed or self.blocked(o.expr):
                 continue
             try:
-                o = replace(o, expr=subst.expr(o.expr))
-                objectives.append(Objective(o.name, o.sense,
-                                            lin.terms(o.expr, Frame.scalar()), o))
+                o = replace(o, expr=subst.expr(o.expr))  # defined variables, substituted
+                as_written, as_lowered = self._objective(o, lin, aux)
+                objectives.append(as_written)
+                lowered_objectives.append(as_lowered)
             except EvalError as exc:
                 self.fail(exc)
-        constraints = []
+        constraints, lowered_constraints = [], []
         for c in self.model.constraints:
             if c.name in self.failed or self.blocked(c.index, c.expr):
                 continue
             try:
-                block = self._constraint(replace(c, expr=subst.expr(c.expr)), lin)
+                c = replace(c, expr=subst.expr(c.expr))
+                if is_logical(c.expr):
+                    constraints.append(self._logical(c, lin, aux))
+                    continue
+                mark = aux.mark()
+                block = self._constraint(c, lin)
+                if block.terms.nonlinear:
+                    aux.rollback(mark)  # nonlinear anyway: the backend reads the declaration
                 self._check_numbers(c.name, block.keys, block.terms, c.span, variables,
                                     (block.lower, block.upper))
-                constraints.append(block)
+                lowered_constraints.append(block)
+                constraints.append(block if aux.mark() == mark
+                                   else self._constraint(c, lin.as_written))
             except EvalError as exc:
                 self.fail(exc)
-        for objective in objectives:
+        for objective in lowered_objectives:
             try:
                 self._check_numbers(objective.name, np.zeros((1, 0), dtype=np.int64),
                                     objective.terms, objective.decl.span, variables, ())
@@ -151,13 +171,67 @@ class _Builder:
                 self.fail(exc)
         self._check_parameters()
         weights = self._weights()
+        self.warnings.extend(aux.warnings)
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
         problem_class, convex = classify(variables, objectives, constraints)
-        return Problem(self.model.name, self.scope.universe, self.scope.sets,
-                       self.scope.params, variables, constraints, objectives, problem_class,
-                       self.model, convex, self.warnings, defined,
-                       self._lexicographic(), weights)
+        problem = Problem(self.model.name, self.scope.universe, self.scope.sets,
+                          self.scope.params, variables, constraints, objectives,
+                          problem_class, self.model, convex, self.warnings, defined,
+                          self._lexicographic(), weights)
+        if not aux.columns and not aux.rows:
+            return problem
+        lowered = lowered_problem(problem, aux, lowered_constraints, lowered_objectives)
+        # The class reported is the class after the lowerings: what will be solved.
+        return replace(problem, problem_class=lowered.problem_class, convex=lowered.convex,
+                       lowered=lowered)
+
+    def _logical(self, c: A.ConstraintDecl, lin: Linearizer,
+                 aux: Auxiliaries) -> ConstraintBlock:
+        """An implication's or disjunction's big-M rows, added to `aux`; returned is the
+        block as written, with no rows of its own, for the checker."""
+        form = logical_form(c)
+        assert form is not None and lin.lowerer is not None
+        parts = [form.consequence] if isinstance(form, Implication) else list(form.parts)
+        if isinstance(form, Implication):
+            check_literals(form, c, self.scope.variables)
+        blocks = []
+        for part in parts:
+            block = self._constraint(replace(c, expr=part), lin)
+            if block.terms.nonlinear or block.terms.quadratic:
+                raise EvalError(f"`{format_expr(part)}` in `{c.name}` is not linear", 
+                                getattr(part, "span", c.span),
+                                "an implication's consequence and each side of `or` are "
+                                "linear constraints")
+            blocks.append(block)
+        owner, universe = lin.lowerer.owner, self.scope.universe
+        first = blocks[0]
+        if isinstance(form, Implication):
+            switches = [(lin.terms(lit.var, first.frame).lin_col, lit.value)
+                        for lit in form.literals]
+            switched_rows(aux, owner, first.terms, first.lower, first.upper, switches,
+                          "imply", c.span, universe)
+        else:
+            disjunction(aux, owner, [(b.terms, b.lower, b.upper) for b in blocks],
+                        [getattr(p, "span", c.span) for p in parts], universe)
+        n = first.size
+        return ConstraintBlock(c.name, first.keys, constant(np.zeros(n)),
+                               np.full(n, -math.inf), np.full(n, math.inf), c, first.frame)
+
+    def _objective(self, o: A.ObjectiveDecl, lin: Linearizer,
+                   aux: Auxiliaries) -> tuple[Objective, Objective]:
+        """The objective as written (for torch and the checker) and lowered."""
+        frame = Frame.scalar()
+        assert lin.lowerer is not None
+        lin.lowerer.owner = Owner(o.name, o.span, np.zeros((1, 0), dtype=np.int64), frame)
+        mark = aux.mark()
+        terms = lin.terms(o.expr, frame, 1.0 if o.sense == "minimize" else -1.0)
+        if terms.nonlinear:
+            aux.rollback(mark)
+        lowered = Objective(o.name, o.sense, terms, o)
+        if aux.mark() == mark:
+            return lowered, lowered
+        return Objective(o.name, o.sense, lin.as_written.terms(o.expr, frame), o), lowered
 
     def _sources(self) -> dict[str, str]:
         sources = {self.model.file: self.model.source}
@@ -621,6 +695,10 @@ class _Builder:
                 if v.upper is not None and A.names_in(v.upper):
                     upper = np.minimum(upper, self.ev.num(v.upper, frame))
                 init = self.ev.num(v.init, frame) if v.init is not None else None
+                if kind in SEMI_DOMAINS:
+                    if v.lower is None:
+                        lower = np.zeros(frame.n)
+                    _check_semi(v, keys, lower, upper, self.scope.universe)
                 bad = np.nonzero(lower > upper)[0]
                 if len(bad):
                     key = self.scope.universe.format_key(keys[bad[0]])
@@ -702,7 +780,12 @@ class _Builder:
         if ranged and (lin.has_vars(lo_e) or lin.has_vars(hi_e)):  # type: ignore[arg-type]
             raise EvalError("the bounds of a ranged constraint cannot contain variables",
                             getattr(c.expr, "span", c.span), "split it into two constraints")
-        terms = lin.terms(mid, frame)
+        if lin.lowerer is not None:
+            lin.lowerer.owner = Owner(c.name, c.span, keys, frame)
+        # The middle is pushed down by `<=` (bounded above), up by `>=`, both ways by `==`.
+        push = 0.0 if lo_e is not None and hi_e is not None else 1.0 if hi_e is not None \
+            else -1.0
+        terms = lin.terms(mid, frame, push)
         if lo_e is not None and hi_e is not None and not (lin.has_vars(lo_e) or
                                                           lin.has_vars(hi_e)):
             lower, upper = self.ev.num(lo_e, frame), self.ev.num(hi_e, frame)
@@ -711,7 +794,7 @@ class _Builder:
             lower, upper = np.full(n, -math.inf), np.full(n, math.inf)
             other = hi_e if hi_e is not None else lo_e
             assert other is not None
-            terms = add(terms, lin.terms(other, frame), -1.0)
+            terms = add(terms, lin.terms(other, frame, -push), -1.0)
             if hi_e is not None:
                 upper = np.zeros(n)
             if lo_e is not None:
@@ -721,6 +804,22 @@ class _Builder:
                       terms.quad_row, terms.quad_col1, terms.quad_col2, terms.quad_val,
                       terms.nonlinear)
         return ConstraintBlock(c.name, keys, terms, lower - shift, upper - shift, c, frame)
+
+
+def _check_semi(v: A.VarDecl, keys: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                universe: Universe) -> None:
+    """A semi-continuous variable's interval is finite and above 0 (HiGHS, like MOI,
+    takes `l >= 0` and a finite `u`; `0 or within [-3, 5]` would be the interval alone)."""
+    for bad, what, hint in (
+            (~np.isfinite(upper), "has no finite upper bound",
+             f"give it one: `{v.name} {v.domain} in [lo, hi]`"),
+            (lower < 0, "has a negative lower bound",
+             "its values are 0 or within [lo, hi] with 0 <= lo")):
+        rows = np.nonzero(bad)[0]
+        if len(rows):
+            key = universe.format_key(keys[rows[0]])
+            at = f"[{key}]" if keys.shape[1] else ""
+            raise EvalError(f"{v.domain} variable `{v.name}{at}` {what}", v.span, hint)
 
 
 def split_comparison(c: A.ConstraintDecl) -> tuple[A.Expr | None, A.Expr, A.Expr | None]:

@@ -113,12 +113,18 @@ class Frame:
                      origins=self.origins)
 
 
+# 0, or within [lower, upper] (and whole, for semiinteger)
+SEMI_DOMAINS = frozenset({"semicontinuous", "semiinteger"})
+# Domains whose values are whole numbers, apart from a semicontinuous 0
+INTEGRAL_DOMAINS = frozenset({"integer", "binary", "semiinteger"})
+
+
 @dataclass
 class VariableBlock:
     name: str
     keys: np.ndarray  # n x arity
     offset: int
-    domain: str  # continuous | integer | binary
+    domain: str  # continuous | integer | binary | semicontinuous | semiinteger
     lower: np.ndarray
     upper: np.ndarray
     init: np.ndarray | None
@@ -225,6 +231,9 @@ class Problem:
     # the objective section's `lexicographic:` or `weights:` line, the solve's default
     lexicographic: tuple[str, ...] = ()
     weights: dict[str, float] = field(default_factory=dict)
+    # The model after the lowerings (compiler/lowering): the user's columns first, then
+    # auxiliary ones; what exact backends solve. None when nothing needed lowering.
+    lowered: Problem | None = None
 
     @property
     def n_vars(self) -> int:

@@ -16,6 +16,8 @@ import numpy as np
 
 from optiform.compiler.evaluate import EvalError, Evaluator, too_big
 from optiform.compiler.ir import Frame, Terms
+from optiform.compiler.lowering.auxiliary import stack
+from optiform.compiler.lowering.lowerer import Lowerer
 from optiform.diagnostics import Span
 from optiform.dsl import ast as A
 
@@ -119,16 +121,30 @@ def embed(t: Terms, rows: np.ndarray, n: int) -> Terms:
 
 
 class Linearizer:
-    """Builds `Terms` for expressions that mention variables."""
+    """Builds `Terms` for expressions that mention variables.
 
-    def __init__(self, evaluator: Evaluator) -> None:
+    With a `Lowerer`, `abs`, `max` and `min` of affine expressions become
+    auxiliary columns and rows; `push` tracks the direction each part of the
+    expression is pushed in (+1 down, -1 up, 0 both), which decides whether a
+    construct needs binaries. Without one they stay nonlinear, as the original
+    model that torch and the checker read.
+    """
+
+    def __init__(self, evaluator: Evaluator, lowerer: Lowerer | None = None,
+                 inner: bool = False) -> None:
         self.ev = evaluator
         self.var_names = set(evaluator.scope.variables)
+        self.lowerer = lowerer
+        # `plain` reads the factors of a product of variables (no lowering there); the
+        # model as written, for the checker and torch, is `as_written`.
+        self.plain = self if lowerer is None else Linearizer(evaluator, inner=True)
+        self.as_written = self if lowerer is None else Linearizer(evaluator)
+        self.inner = inner or lowerer is not None
 
     def has_vars(self, e: A.Expr) -> bool:
         return bool(A.names_in(e) & self.var_names)
 
-    def terms(self, e: A.Expr, frame: Frame) -> Terms:  # noqa: C901
+    def terms(self, e: A.Expr, frame: Frame, push: float = 0.0) -> Terms:  # noqa: C901
         if not self.has_vars(e):
             return constant(self.ev.num(e, frame))
         n = frame.n
@@ -147,42 +163,111 @@ class Linearizer:
             return Terms(n, np.zeros(n), np.arange(n), v.offset + pos, np.ones(n),
                          _EMPTY_I, _EMPTY_I, _EMPTY_I, _EMPTY_F, one_per_row=True)
         if isinstance(e, A.Unary) and e.op == "-":
-            return scale(self.terms(e.operand, frame), np.full(n, -1.0))
+            return scale(self.terms(e.operand, frame, -push), np.full(n, -1.0))
         if isinstance(e, A.Binary):
             if e.op in ("+", "-"):
-                return add(self.terms(e.left, frame), self.terms(e.right, frame),
-                           1.0 if e.op == "+" else -1.0)
+                sign = 1.0 if e.op == "+" else -1.0
+                return add(self.terms(e.left, frame, push),
+                           self.terms(e.right, frame, sign * push), sign)
             if e.op == "*":
-                return multiply(self.terms(e.left, frame), self.terms(e.right, frame),
-                                self.ev.scope.max_size, e.span)
+                if self.has_vars(e.left) and self.has_vars(e.right):
+                    return multiply(self.plain.terms(e.left, frame),
+                                    self.plain.terms(e.right, frame),
+                                    self.ev.scope.max_size, e.span)
+                fixed, varying = ((e.left, e.right) if self.has_vars(e.right)
+                                  else (e.right, e.left))
+                factor = self.ev.num(fixed, frame)
+                return scale(self.terms(varying, frame, push * _sign(factor)), factor)
             if e.op == "/" and not self.has_vars(e.right):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     # A zero divisor becomes an infinite coefficient, reported by name later.
                     inverse = 1.0 / self.ev.num(e.right, frame)
-                return scale(self.terms(e.left, frame), inverse)
+                return scale(self.terms(e.left, frame, push * _sign(inverse)), inverse)
             if e.op == "^" and not self.has_vars(e.right):
                 power = self.ev.num(e.right, frame)
-                base = self.terms(e.left, frame)
                 if np.all(power == 1):
-                    return base
+                    return self.terms(e.left, frame, push)
                 if np.all(power == 2):
+                    base = self.plain.terms(e.left, frame)
                     return multiply(base, base, self.ev.scope.max_size, e.span)
             return self.opaque(e, frame)
         if isinstance(e, A.Reduction) and e.op == "sum":
             child, parent = self.ev.expand(frame, e.binders, e.filter)
-            return regroup(self.terms(e.body, child), parent, n)
+            return regroup(self.terms(e.body, child, push), parent, n)
         if isinstance(e, A.Conditional):
             mask = self.ev.cond(e.cond, frame)
             yes, no = np.nonzero(mask)[0], np.nonzero(~mask)[0]
-            return add(embed(self.terms(e.then, frame.take(yes)), yes, n),
-                       embed(self.terms(e.otherwise, frame.take(no)), no, n))
+            return add(embed(self.terms(e.then, frame.take(yes), push), yes, n),
+                       embed(self.terms(e.otherwise, frame.take(no), push), no, n))
+        if self.lowerer is not None and _extremum(e):
+            return self._extremum(e, frame, push)
+        if self.lowerer is not None and isinstance(e, A.Call) and e.func == "pwl":
+            arg = self.terms(e.args[0], frame)
+            if not (arg.nonlinear or arg.quadratic):
+                xs, ys = self.ev.pwl_table(e, frame)
+                return self.lowerer.pwl(arg, xs, ys, push, frame)
         return self.opaque(e, frame)
+
+    def _extremum(self, e: A.Expr, frame: Frame, push: float) -> Terms:
+        """`abs`, `max`, `min` of affine arguments, handed to the lowerer; opaque when an
+        argument is not affine."""
+        assert self.lowerer is not None
+        word = e.func if isinstance(e, A.Call) else e.op  # type: ignore[attr-defined]
+        # max and min are monotone in each argument, abs is not: only an epigraph passes
+        # the direction on, a binary form needs its arguments exact.
+        inner = push if word != "abs" and self.lowerer.epigraph(word, push) else 0.0
+        if isinstance(e, A.Reduction):
+            child, parent = self.ev.expand(frame, e.binders, e.filter)
+            args = self.terms(e.body, child, inner)
+        else:
+            assert isinstance(e, A.Call)
+            parts = [self.terms(a, frame, inner) for a in e.args]
+            if any(p.nonlinear or p.quadratic for p in parts):
+                return self.opaque(e, frame)
+            args = stack(parts)
+            parent = np.tile(np.arange(frame.n), len(parts))
+        if args.nonlinear or args.quadratic:
+            return self.opaque(e, frame)
+        return self.lowerer.extremum(word, args, parent, frame.n, push,
+                                     getattr(e, "span", None), frame)
 
     def opaque(self, e: A.Expr, frame: Frame) -> Terms:
         """A nonlinear part: no terms, but evaluated once at zero so that its indices and
         data are checked here, and every backend meets only models that ground."""
         scope = self.ev.scope
+        pwl = _pwl_of_variables(e, self) if self.inner else None
+        if pwl is not None:
+            raise EvalError("`pwl` of variables can be added, scaled by numbers and "
+                            "compared, but not used inside another function or product",
+                            pwl.span, "give it a variable of its own, `v` with a row "
+                            "`link: v == pwl(x, ...)`, and use `v` there")
         n_vars = sum(v.size for v in scope.variables.values())
         with np.errstate(all="ignore"):
             Evaluator(replace(scope, values=np.zeros(n_vars))).num(e, frame)
         return nonlinear(frame.n)
+
+
+def _extremum(e: A.Expr) -> bool:
+    if isinstance(e, A.Call):
+        return e.func in ("abs", "max", "min") and (e.func != "abs" or len(e.args) == 1)
+    return isinstance(e, A.Reduction) and e.op in ("max", "min")
+
+
+def _sign(factor: np.ndarray) -> float:
+    """The one sign of a row-wise factor, or 0 when the rows disagree (or it is 0)."""
+    if len(factor) and bool(np.all(factor > 0)):
+        return 1.0
+    if len(factor) and bool(np.all(factor < 0)):
+        return -1.0
+    return 0.0
+
+
+
+def _pwl_of_variables(e: A.Expr, lin: Linearizer) -> A.Call | None:
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, A.Call) and node.func == "pwl" and lin.has_vars(node.args[0]):
+            return node
+        stack.extend(A.children(node))
+    return None

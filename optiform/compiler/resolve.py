@@ -21,7 +21,7 @@ from optiform.dsl.printer import format_expr
 
 FUNCTIONS = {
     "abs": 1, "exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1,
-    "floor": 1, "ceil": 1, "round": 1, "min": -2, "max": -2, "card": 1,
+    "floor": 1, "ceil": 1, "round": 1, "min": -2, "max": -2, "card": 1, "pwl": 3,
 }
 ARITH_OPS = {"+", "-", "*", "/", "mod", "^"}
 SET_OPS = {"union", "inter", "diff"}

@@ -163,7 +163,8 @@ class ParamDecl:
 class VarDecl:
     name: str
     index: Index | None = None
-    domain: str | None = None  # real | nonnegative | integer | binary
+    # real | nonnegative | integer | binary | semicontinuous | semiinteger
+    domain: str | None = None
     lower: Expr | None = None
     upper: Expr | None = None
     init: Expr | None = None

@@ -31,7 +31,8 @@ from optiform.dsl.transformer import ToAst
 
 KEYWORDS = (
     "model sets parameters variables objective constraints within default init in "
-    "minimize maximize real nonnegative integer binary sum prod min max if then else "
+    "minimize maximize real nonnegative integer binary semicontinuous semiinteger sum prod min "
+    "max if then else "
     "and or not union inter diff mod inf"
 ).split()
 

@@ -35,6 +35,7 @@ _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 class Level(IntEnum):
     """Grammar levels, loosest to tightest; a child below the level its slot needs gets `()`."""
 
+    IMPLY = -1  # a constraint's `cond ==> constraint`
     EXPR = 0  # if-then-else
     OR = 1
     AND = 2
@@ -54,6 +55,7 @@ class Level(IntEnum):
 _COMPARE_OPS = frozenset({"<=", ">=", "==", "!=", "<", ">", "in"})
 # op -> (level of the node, level its left operand needs, level its right operand needs)
 _BINARY: dict[str, tuple[Level, Level, Level]] = {
+    "==>": (Level.IMPLY, Level.EXPR, Level.EXPR),
     "or": (Level.OR, Level.OR, Level.AND),
     "and": (Level.AND, Level.AND, Level.NOT),
     **{op: (Level.COMPARE, Level.COMPARE, Level.UNION) for op in _COMPARE_OPS},
@@ -232,7 +234,8 @@ def _pieces(expr: A.Expr, need: Level = Level.EXPR) -> list[str]:
     text, level = _fmt(expr)
     if level < need:
         return [f"({text})"]
-    if isinstance(expr, A.Binary) and expr.op in ("+", "-", "<=", ">=", "==", "!=", "<", ">"):
+    if isinstance(expr, A.Binary) and expr.op in ("+", "-", "<=", ">=", "==", "!=", "<", ">",
+                                                  "==>", "or"):
         _, left_need, right_need = _BINARY[expr.op]
         right = _pieces(expr.right, right_need)
         return [*_pieces(expr.left, left_need), f"{expr.op} {right[0]}", *right[1:]]
@@ -269,9 +272,10 @@ def _fill(pieces: list[str], column: int, indent: int, width: int) -> list[str]:
     return [*lines, current]
 
 
-def _expr_lines(expr: A.Expr, column: int, width: int) -> list[str]:
+def _expr_lines(expr: A.Expr, column: int, width: int,
+                need: Level = Level.EXPR) -> list[str]:
     """An expression at `column`, broken before operators if it does not fit."""
-    return _fill(_pieces(expr), column, column + 2 if column <= 40 else 6, width)
+    return _fill(_pieces(expr, need), column, column + 2 if column <= 40 else 6, width)
 
 
 def _value_lines(expr: A.Expr, column: int, width: int) -> list[str]:
@@ -378,7 +382,8 @@ def _objective_decl(d: A.ObjectiveDecl) -> _Decl:
 
 def _constraint_decl(d: A.ConstraintDecl) -> _Decl:
     return _Decl(f"{d.name}{_index(d.index)}:",
-                 lambda column, width: _expr_lines(d.expr, column, width), d.description)
+                 lambda column, width: _expr_lines(d.expr, column, width, Level.IMPLY),
+                 d.description)
 
 
 def _rows(decls: list[_Decl]) -> list[list[str]]:

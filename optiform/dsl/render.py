@@ -212,6 +212,7 @@ class _Math:
 
 class _Text(_Math):
     ops = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠", "in": "∈", "and": "∧", "or": "∨",
+           "==>": "⇒",
            "not": "¬", "union": "∪", "inter": "∩", "diff": "∖", "*": "×", "mod": "mod",
            "inf": "∞", "dots": "…", "such": " : ", "maps": ": ", "forall": "∀",
            "sum": "Σ", "prod": "Π", "min": "min", "max": "max"}
@@ -255,6 +256,8 @@ class _Text(_Math):
             return f"⌊{args[0]}⌋"
         if e.func == "ceil":
             return f"⌈{args[0]}⌉"
+        if (points := _breakpoints(e, self)) is not None:
+            return f"pwl({args[0]}; {points})"
         return f"{e.func}({', '.join(args)})"
 
     def conditional(self, e: A.Conditional) -> str:
@@ -265,6 +268,7 @@ class _Latex(_Math):
     latex = True
     ops = {"<=": r"\leq", ">=": r"\geq", "==": "=", "!=": r"\neq", "<": "<", ">": ">",
            "in": r"\in", "and": r"\wedge", "or": r"\vee", "not": r"\neg",
+           "==>": r"\Rightarrow",
            "union": r"\cup", "inter": r"\cap", "diff": r"\setminus", "+": "+", "-": "-",
            "mod": r"\;\mathrm{mod}\;", "*": r"\times", "inf": r"\infty", "dots": r"\ldots",
            "such": r" \mid ", "maps": r"\colon ", "forall": r"\forall", "sum": r"\sum",
@@ -315,6 +319,8 @@ class _Latex(_Math):
             return rf"\lfloor {args[0]} \rfloor"
         if e.func == "ceil":
             return rf"\lceil {args[0]} \rceil"
+        if (points := _breakpoints(e, self)) is not None:
+            return rf"\operatorname{{pwl}}\left({args[0]};\ {points}\right)"
         if e.func in ("exp", "log", "sin", "cos", "min", "max"):
             return rf"\{e.func}\left({', '.join(args)}\right)"
         return rf"\operatorname{{{e.func}}}\left({', '.join(args)}\right)"
@@ -322,6 +328,17 @@ class _Latex(_Math):
     def conditional(self, e: A.Conditional) -> str:
         return (rf"\left({self(e.then)}\ \mathrm{{if}}\ {self(e.cond)},\ "
                 rf"\mathrm{{else}}\ {self(e.otherwise)}\right)")
+
+
+def _breakpoints(e: A.Call, math: _Math) -> str | None:
+    """The points (x, y) of `pwl(e, [x...], [y...])` where the lists pair up, else None."""
+    if not (e.func == "pwl" and len(e.args) == 3 and isinstance(e.args[1], A.ListLiteral)
+            and isinstance(e.args[2], A.ListLiteral)
+            and len(e.args[1].items) == len(e.args[2].items)):
+        return None
+    pairs = [f"({math(x)}, {math(y)})" for x, y in zip(e.args[1].items, e.args[2].items,
+                                                       strict=True)]
+    return math.listing(pairs)
 
 
 def _escape(text: str) -> str:
@@ -435,6 +452,14 @@ class _Document:
                 body = f"{head} {m.ops['in']} {domain}"
                 if bounds and v.domain == "integer":
                     body += f"{self.sep()}{bounds}"
+            elif v.domain in ("semicontinuous", "semiinteger"):
+                # 0, or within its bounds (whole numbers for semiinteger)
+                interval = f"[{lower}, {upper}]" if lower_e is not None and v.upper is not None \
+                    else bounds
+                union = f"{m.braces('0')} {m.ops['union']} {interval}"
+                if v.domain == "semiinteger":
+                    union = f"({union}) {m.ops['inter']} {self.integers()}"
+                body = f"{head} {m.ops['in']} {union}"
             else:
                 body = bounds or f"{head} {m.ops['in']} {self.reals()}"
             if v.init is not None:

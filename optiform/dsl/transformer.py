@@ -346,6 +346,9 @@ class ToAst(Transformer[Token, A.ModelDecl]):
     def or_op(self, meta: Meta, children: list[Any]) -> A.Binary:
         return A.Binary("or", children[0], children[1], self._span(meta))
 
+    def implies(self, meta: Meta, children: list[Any]) -> A.Binary:
+        return A.Binary("==>", children[0], children[1], self._span(meta))
+
     def not_op(self, meta: Meta, children: list[Any]) -> A.Unary:
         return A.Unary("not", children[0], self._span(meta))
 

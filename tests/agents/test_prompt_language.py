@@ -39,10 +39,16 @@ def _uncommented(text: str) -> str:
 
 def _blocks(text: str) -> dict[str, list[str]]:
     """The fenced optiform blocks under each `###` heading of the prompt's reference."""
-    out: dict[str, list[str]] = {}
+    return {heading: [block for _, block in blocks]
+            for heading, blocks in _tagged_blocks(text).items()}
+
+
+def _tagged_blocks(text: str) -> dict[str, list[tuple[str, str]]]:
+    """Each block with the section its fence names (```optiform constraints), or ""."""
+    out: dict[str, list[tuple[str, str]]] = {}
     for part in re.split(r"^### ", text, flags=re.MULTILINE)[1:]:
         heading, _, body = part.partition("\n")
-        out[heading.strip()] = re.findall(r"^```optiform\n(.*?)^```", body,
+        out[heading.strip()] = re.findall(r"^```optiform ?(\w*)\n(.*?)^```", body,
                                           re.DOTALL | re.MULTILINE)
     return out
 
@@ -96,8 +102,8 @@ def _section_of(heading: str) -> str | None:
 
 @pytest.mark.parametrize("heading", sorted(_blocks(REFERENCE)))
 def test_each_example_parses_in_its_section(heading: str) -> None:
-    for block in _blocks(REFERENCE)[heading]:
-        section = _section_of(heading)
+    for tag, block in _tagged_blocks(REFERENCE)[heading]:
+        section = tag or _section_of(heading)
         if section is None:  # a whole model of its own
             parse(block + ("" if "variables" in block else "variables\n  placeholder\n"))
             continue

@@ -178,3 +178,30 @@ def test_every_linear_backend_gets_the_substituted_model(backend: str) -> None:
     assert result.status == "optimal"
     assert result.objective == pytest.approx(6 + 2 + 2 + 1 + 2 / 3)
     assert result.values["total"] == pytest.approx(6)
+
+
+def test_defined_variables_inside_lowered_constructs_and_ordered_steps() -> None:
+    # |dev| and the implication are lowered after the defined variable is substituted;
+    # by hand: make = d where |d[t] - d[t-1]| <= 2 allows (3, 5, 3, 5), so
+    # sum |dev| = 0 + 0 + 1 + 1 and every `on` is 1 (closing one costs d[t] >= 2): 6.
+    text = """
+sets
+  T = 1..4
+parameters
+  d[T] = [3, 5, 2, 6]
+variables
+  make[T] in [0, 10]
+  on[T] binary
+  dev[t in T] = make[t] - d[t]
+objective
+  minimize o: sum(t in T) abs(dev[t]) + sum(t in T) on[t]
+constraints
+  link[t in T]: on[t] == 0 ==> make[t] <= 0
+  smooth[t in T : ord(t) > 1]: abs(make[t] - make[prev(t)]) <= 2
+"""
+    result = optiform.loads(text).solve("highs")
+    assert result.verified and result.problem.problem_class.value == "MILP"
+    assert result.objective == pytest.approx(6.0)
+    dev = result.values["dev"]
+    assert sum(abs(v) for v in dev.values()) == pytest.approx(2.0)
+    assert set(result.values) == {"make", "on", "dev"}  # no auxiliary column leaks

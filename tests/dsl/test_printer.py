@@ -498,6 +498,8 @@ def _compound(exprs: st.SearchStrategy[A.Expr]) -> st.SearchStrategy[A.Expr]:
         st.builds(A.Subscript, names, some),
         st.builds(A.Call, st.sampled_from(FUNCS), st.lists(exprs, max_size=2).map(tuple)),
         st.builds(A.Call, st.sampled_from(["min", "max"]), some),
+        st.builds(A.Call, st.just("pwl"), st.tuples(exprs, some.map(A.ListLiteral),
+                                                    some.map(A.ListLiteral))),
         st.builds(A.Conditional, exprs, exprs, exprs),
         st.builds(A.Reduction, st.sampled_from(["sum", "prod", "min", "max"]),
                   _binders(exprs), maybe, exprs),
@@ -533,12 +535,15 @@ set_decls = st.builds(A.SetDecl, names, maybe_expr, maybe_expr, descriptions)
 param_decls = st.builds(A.ParamDecl, names, indices, maybe_expr, maybe_expr, descriptions)
 var_decls = st.builds(
     A.VarDecl, names, indices,
-    st.none() | st.sampled_from(["real", "nonnegative", "integer", "binary"]),
+    st.none() | st.sampled_from(["real", "nonnegative", "integer", "binary",
+                                 "semicontinuous", "semiinteger"]),
     maybe_expr, maybe_expr, maybe_expr, descriptions,
 )
 objective_decls = st.builds(A.ObjectiveDecl, st.sampled_from(["minimize", "maximize"]), names,
                             small, descriptions)
-constraint_decls = st.builds(A.ConstraintDecl, names, indices, small, descriptions)
+# a constraint's body may also be an implication, `cond ==> constraint`, at its top only
+bodies = small | st.builds(A.Binary, st.just("==>"), small, small)
+constraint_decls = st.builds(A.ConstraintDecl, names, indices, bodies, descriptions)
 defined_decls = st.builds(A.DefinedDecl, names, indices, small, descriptions)
 
 

@@ -22,13 +22,20 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends.base import BackendError, SolveOptions, objective_stages
+from optiform.backends.base import BackendError, SolveOptions, narrowed, objective_stages
 from optiform.backends.highs.conflict import find_conflict
 from optiform.backends.highs.files import write_tidy
-from optiform.compiler.ir import Objective, Problem, ProblemClass
+from optiform.compiler.ir import Objective, Problem, ProblemClass, VariableBlock
+from optiform.compiler.lowering.semicontinuous import semi_to_binary
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
 _INF = 1e30  # HiGHS's infinity; numpy's inf is accepted too, but be explicit
+# highspy's HighsVarType by domain: semi-continuous and semi-integer columns go natively
+_INTEGRALITY = {"continuous": 0, "integer": 1, "binary": 1, "semicontinuous": 2,
+                "semiinteger": 3}
+# HiGHS caps a semi-variable's upper bound at 1e5 (kMaxSemiVariableUpper), and fails
+# when the cap is active: such columns go as a binary and two rows instead.
+_SEMI_UPPER = 1e5
 
 
 @dataclass
@@ -93,7 +100,7 @@ def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, n_rows: int,
 class HighsBackend:
     name = "highs"
     capabilities = frozenset({"linear", "integer", "quadratic", "duals", "proves-optimality",
-                              "multi-objective", "iis"})
+                              "multi-objective", "iis", "lowered"})
     needs: tuple[str, ...] = ()
 
     def is_available(self) -> bool:
@@ -126,6 +133,9 @@ class HighsBackend:
         return h
 
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        wide = semi_to_binary(problem, _beyond_semi_cap)
+        if wide is not problem:
+            return narrowed(self.solve(wide, options), problem.n_vars)
         import highspy
 
         started = time.perf_counter()
@@ -185,6 +195,7 @@ class HighsBackend:
         if problem.problem_class in (ProblemClass.NLP, ProblemClass.MINLP):
             raise BackendError(f"this model is {problem.problem_class.value}: .lp and .mps "
                                "files hold linear and quadratic models only; write .nl")
+        problem = semi_to_binary(problem, _beyond_semi_cap)
         h = getattr(highspy, "_Highs", highspy.Highs)()
         h.setOptionValue("output_flag", False)
         self._pass_model(h, highspy, problem, _combine(problem, {}))
@@ -228,7 +239,7 @@ class HighsBackend:
                                    m, n)
         integrality = np.zeros(n, dtype=np.int32)  # HiGHS reads n entries, even for an LP
         if problem.problem_class.integer:
-            integrality = np.concatenate([np.full(v.size, int(v.domain != "continuous"),
+            integrality = np.concatenate([np.full(v.size, _INTEGRALITY[v.domain],
                                                   dtype=np.int32) for v in problem.variables])
         # The array form of passModel: one copy per array, no per-element conversion.
         h.passModel(  # type: ignore[attr-defined]
@@ -324,6 +335,10 @@ def _improving_columns(problem: Problem, c: _Combined) -> str:
     if not names:
         return ""
     return "the objective improves without limit along: " + ", ".join(names)
+
+
+def _beyond_semi_cap(v: VariableBlock) -> bool:
+    return bool(v.size) and float(v.upper.max()) > _SEMI_UPPER
 
 
 def _file_name(label: str) -> str:

@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends.base import BackendError, SolveOptions, objective_stages
+from optiform.backends.base import BackendError, SolveOptions, narrowed, objective_stages
 from optiform.backends.pyomo import solvers as S
 from optiform.backends.pyomo.model import PyomoModel, UnsupportedExpression, build
 from optiform.compiler.evaluate import EvalError
 from optiform.compiler.ir import Problem, ProblemClass
+from optiform.compiler.lowering.semicontinuous import semi_to_binary
 from optiform.diagnostics import DiagnosticError
 from optiform.extras import MissingExtra, install_line
 from optiform.solution import ResultStatus, Solution, TerminationStatus
@@ -35,7 +36,8 @@ _CLASS_CAPABILITIES: dict[ProblemClass, frozenset[str]] = {
     ProblemClass.NLP: frozenset({"linear", "nonlinear"}),
     ProblemClass.MINLP: frozenset({"linear", "nonlinear", "integer"}),
 }
-_ALWAYS = frozenset({"multi-objective"})
+# "lowered": it solves the lowered model (compiler/lowering), auxiliary columns and all.
+_ALWAYS = frozenset({"multi-objective", "lowered"})
 
 
 def solver_capabilities(info: S.SolverInfo,
@@ -130,6 +132,9 @@ class PyomoBackend:
 
     # ---- solve ---------------------------------------------------------------------
     def solve(self, problem: Problem, options: SolveOptions) -> Solution:
+        wide = semi_to_binary(problem)  # Pyomo's solvers get a binary and two rows
+        if wide is not problem:
+            return narrowed(self.solve(wide, options), problem.n_vars)
         label, interface, info = self.pick(problem)
         started = time.perf_counter()
         built = _build(problem, scip=interface in ("scip_direct", "scip_persistent"))
@@ -147,6 +152,7 @@ class PyomoBackend:
         """The model in AMPL's .nl format (with .row and .col files naming rows and columns)."""
         if not S.pyomo_installed():
             raise MissingExtra("pyomo", "writing .nl files")
+        problem = semi_to_binary(problem)
         built = _build(problem)
         import pyomo.environ as pyo
 
