@@ -2,7 +2,8 @@
 
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
-solver error, no backend for the class); 6 a solution that fails the check.
+solver error, no backend for the class); 6 a solution that fails the check;
+130 interrupted (Ctrl-C, SIGTERM) before any point.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
 infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 """
