@@ -63,8 +63,8 @@ def _parse_weights(text: str | None) -> dict[str, float]:
         except ValueError:
             raise typer.BadParameter(f"`{part}` is not NAME=NUMBER",
                                      param_hint="--weights") from None
-        if not math.isfinite(weight):
-            raise typer.BadParameter(f"`{part}`: a weight must be a finite number",
+        if not (math.isfinite(weight) and abs(weight) < 1e20):
+            raise typer.BadParameter(f"`{part}`: a weight is a number below 1e20",
                                      param_hint="--weights")
         if name.strip() in weights:
             raise typer.BadParameter(f"`{name.strip()}` is given twice",

@@ -178,6 +178,8 @@ class HighsBackend:
                        "solution")
         elif status is TerminationStatus.UNBOUNDED:
             message = self._ray(h, problem) or _improving_columns(problem, combined)
+        elif status is TerminationStatus.ERROR:  # never an empty note
+            message = f"HiGHS stopped: {h.modelStatusToString(h.getModelStatus())}"
         return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
                         else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
                         duals, reduced, stats, message)
