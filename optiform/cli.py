@@ -86,13 +86,16 @@ def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(command)
     def run(*args: Any, **kwargs: Any) -> None:
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, signal.default_int_handler)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main else None
         try:
             command(*args, **kwargs)
         except KeyboardInterrupt:
             err.print("interrupted", markup=False)
             raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
     return run
 

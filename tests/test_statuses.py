@@ -4,7 +4,10 @@ checker reports its largest residual as it is."""
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -110,3 +113,12 @@ def test_the_command_line_shows_the_residual_beside_the_tolerance(model_file: st
     result = CliRunner().invoke(app, ["solve", model_file])
     assert result.exit_code == 0, result.output
     assert "within tolerance 1e-06" in result.output
+
+
+def test_json_stdout_holds_only_the_object_whatever_the_solver_prints(model_file: str) -> None:
+    # --verbose makes HiGHS write its log to file descriptor 1 from native code.
+    proc = subprocess.run([sys.executable, "-m", "optiform", "solve", model_file, "--json",
+                           "--verbose"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["status"] == "optimal"
+    assert "HiGHS" in proc.stderr  # the log went to stderr, not away
