@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import fuzzkit
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,12 +25,29 @@ numbers = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True),
                     st.sampled_from([0.0, -0.0, 1e-300, 1e300, -1.0, 1e20]))
 
 
+weights_of = st.dictionaries(st.sampled_from(["a", "b"]),
+                             st.floats(allow_nan=True, allow_infinity=True), max_size=2)
+
+
 @FAST
-@given(time_limit=numbers, mip_gap=numbers,
-       weights=st.dictionaries(st.sampled_from(["a", "b"]),
-                               st.floats(allow_nan=True, allow_infinity=True), max_size=2))
+@given(time_limit=numbers, mip_gap=numbers, weights=weights_of)
 def test_any_options(time_limit: float | None, mip_gap: float | None,
                      weights: dict[str, float]) -> None:
+    check_options(time_limit, mip_gap, weights)
+
+
+@pytest.mark.fuzz_long
+@settings(deadline=None, suppress_health_check=list(HealthCheck), database=None,
+          max_examples=max(1, fuzzkit.LONG_TOTAL // 50))
+@given(time_limit=numbers, mip_gap=numbers, weights=weights_of)
+def test_any_options_long(time_limit: float | None, mip_gap: float | None,
+                          weights: dict[str, float]) -> None:
+    check_options(time_limit, mip_gap, weights)
+
+
+def check_options(time_limit: float | None, mip_gap: float | None,
+                  weights: dict[str, float]) -> None:
+    """A documented status, or a ValueError naming what was wrong."""
     if time_limit is not None and math.isfinite(time_limit):
         time_limit = min(time_limit, 5.0)  # a valid limit that would not end the run
     bad = [name for name, v in (("time_limit", time_limit), ("mip_gap", mip_gap))
@@ -51,3 +69,4 @@ def test_any_options(time_limit: float | None, mip_gap: float | None,
     if result.status == "error":
         assert result.solution.message, "status error with an empty note"
     fuzzkit.OUTCOMES[f"solved: {result.status}"] += 1
+
