@@ -638,9 +638,11 @@ class _Builder:
         for e in (lo_e, hi_e):  # at the side that holds the number, where there is one
             if e is not None and not lin.has_vars(e):
                 where = getattr(e, "span", None) or where
-        for bound in (lower - shift, upper - shift):
+        with np.errstate(invalid="ignore"):  # inf - inf: a NaN that _check_numbers reports
+            lower, upper = lower - shift, upper - shift
+        for bound in (lower, upper):
             self._check_huge(bound, f"the right-hand side of `{c.name}`", keys, where)
-        return ConstraintBlock(c.name, keys, terms, lower - shift, upper - shift, c, frame)
+        return ConstraintBlock(c.name, keys, terms, lower, upper, c, frame)
 
     def _check_divisions(self, variables: list[VariableBlock]) -> None:
         """A division by a variable whose bounds hold 0 is refused at the `/`: the
