@@ -110,7 +110,7 @@ class Model:
     def pareto(self, points: int = 10, backend: str = "auto",
                objectives: Sequence[str] | None = None, *, time_limit: float | None = None,
                mip_gap: float | None = None, seed: int = 0, iterations: int | None = None,
-               temperature: float | None = None, device: str | None = None) -> list[Result]:
+               temperature: float | None = None, device: str | None = None) -> Front:
         """Points of the trade-off between two or three objectives (see `pareto`); with
         backend `gflownet`, sampled (`seed` to `device` steer the sampler)."""
         return pareto(self.compile(), points, backend,
@@ -178,7 +178,9 @@ def export(path: str | Path, out: str | Path, data: DataArg = None, *,
 
 def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None = None,
           timings: dict[str, float] | None = None, solver: str | None = None) -> Result:
-    options = options or SolveOptions()
+    # The clock starts here: finding the backend may import it (Pyomo, torch), and that
+    # counts against the time limit too.
+    options = (options or SolveOptions()).started()
     if not options.weights and not options.lexicographic:  # the model's own combination
         options = replace(options, weights=dict(problem.weights),
                           lexicographic=problem.lexicographic)
@@ -186,8 +188,8 @@ def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None 
     _check_objectives(problem, options)
     if problem.n_vars == 0:
         return _without_variables(problem, timings)
-    chosen = choose(problem, backend, solver)
     t0 = time.perf_counter()
+    chosen = choose(problem, backend, solver)  # its imports count in the solve's time
     if "lowered" not in chosen.capabilities:
         _as_written(problem, chosen.name)
         solution = chosen.solve(problem, options)
@@ -306,7 +308,7 @@ def _without_variables(problem: Problem, timings: dict[str, float]) -> Result:
 
 def pareto(problem: Problem, points: int = 10, backend: str = "auto",
            options: SolveOptions | None = None,
-           objectives: Sequence[str] | None = None) -> list[Result]:
+           objectives: Sequence[str] | None = None) -> Front:
     """The trade-off between two or three objectives, by the epsilon-constraint method.
 
     `objectives` names them in order (all of the model's by default). The first
@@ -341,6 +343,9 @@ def pareto(problem: Problem, points: int = 10, backend: str = "auto",
 
     Backend `gflownet` samples the front instead (`_sampled_front`): no
     optimality is claimed, and each point is still checked.
+
+    Ctrl-C (or SIGTERM) stops the sweep: the `Front` then holds the
+    non-dominated points found so far and says `interrupted`.
     """
     base = options or SolveOptions()
     names = list(objectives or [o.name for o in problem.objectives])
@@ -355,14 +360,40 @@ def pareto(problem: Problem, points: int = 10, backend: str = "auto",
             "name the two objectives to trade off, e.g. `--pareto 10 --lexicographic a,b`")])
     _check_objectives(problem, replace(base, lexicographic=tuple(names)))
     if backend == "gflownet":
-        return _sampled_front(problem, names, points, base)
+        sampled = _sampled_front(problem, names, points, base)
+        interrupted = sampled[0].solution.termination is TerminationStatus.INTERRUPTED
+        return Front(sampled, interrupted=interrupted)
+    done: list[Result] = []
 
     def run(bounds: dict[str, float], order: Sequence[str]) -> Result:
-        return solve(problem, backend, replace(base, weights={}, lexicographic=tuple(order),
-                                               objective_bounds=bounds))
+        result = solve(problem, backend, replace(base, weights={}, lexicographic=tuple(order),
+                                                 objective_bounds=bounds))
+        done.append(result)
+        if result.solution.termination is TerminationStatus.INTERRUPTED:
+            raise _SweepInterrupted
+        return result
 
     sweep = _two_objectives if len(names) == 2 else _three_objectives
-    return sweep(problem, names, points, run)
+    try:
+        return Front(sweep(problem, names, points, run))
+    except (_SweepInterrupted, KeyboardInterrupt):
+        # One Ctrl-C stops the whole sweep, not one solve of it: the points so far.
+        found = _front(done, problem, names)
+        return Front(found or [r for r in done if r.solution.has_point][-1:] or done[-1:],
+                     interrupted=True)
+
+
+class Front(list[Result]):
+    """`pareto`'s points; `interrupted` when Ctrl-C or SIGTERM stopped the sweep, which
+    then holds the non-dominated points found so far."""
+
+    def __init__(self, points: Sequence[Result] = (), interrupted: bool = False) -> None:
+        super().__init__(points)
+        self.interrupted = interrupted
+
+
+class _SweepInterrupted(Exception):
+    """A solve of the sweep came back interrupted."""
 
 
 Run = Callable[[dict[str, float], Sequence[str]], Result]

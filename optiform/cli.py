@@ -3,17 +3,23 @@
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
 solver error, no backend for the class, an optional library not installed);
-6 a solution that fails the check.
+6 a solution that fails the check; 130 interrupted (Ctrl-C, SIGTERM) before any
+point.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
 infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import math
 import os
 import re
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -41,6 +47,7 @@ from optiform.output import WRITERS, OutputError, prepare, write_answer
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
+from optiform.streams import stdout_to_stderr
 
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
     from optiform.agents.loop import Agent, FormalizationResult
@@ -105,11 +112,45 @@ def _parse_weights(text: str | None) -> dict[str, float]:
     for part in filter(None, (p.strip() for p in (text or "").split(","))):
         name, sep, value = part.partition("=")
         try:
-            weights[name.strip()] = float(value) if sep else 1.0
+            weight = float(value) if sep else 1.0
         except ValueError:
             raise typer.BadParameter(f"`{part}` is not NAME=NUMBER",
                                      param_hint="--weights") from None
+        if not (math.isfinite(weight) and abs(weight) < 1e20):
+            raise typer.BadParameter(f"`{part}`: a weight is a number below 1e20",
+                                     param_hint="--weights")
+        if name.strip() in weights:
+            raise typer.BadParameter(f"`{name.strip()}` is given twice",
+                                     param_hint="--weights")
+        weights[name.strip()] = weight
     return weights
+
+
+def _finite(value: float | None) -> float | None:
+    """A limit or tolerance: a finite number, 0 or more (NaN and negatives mean nothing)."""
+    if value is not None and not (math.isfinite(value) and value >= 0):
+        raise typer.BadParameter(f"{value} is not a finite number >= 0")
+    return value
+
+
+def _interruptible(command: Callable[..., None]) -> Callable[..., None]:
+    """Ctrl-C or SIGTERM outside a solver's own handling (while compiling, say) ends the
+    command with one word and the documented code, instead of a silent 130 or a kill."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler) if main else None
+        try:
+            command(*args, **kwargs)
+        except KeyboardInterrupt:
+            err.print("interrupted", markup=False)
+            raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    return run
 
 
 def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
@@ -123,13 +164,16 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
 
 
 @app.command(cls=_Command)
+@_interruptible
 def solve(
     model: ModelPath,
     data: DataOption = None,
     backend: Annotated[str, typer.Option(
         help="auto, or a backend name (highs, pyomo, ipopt, torch, gflownet).")] = "auto",
-    time_limit: Annotated[float | None, typer.Option(help="Seconds before giving up.")] = None,
-    mip_gap: Annotated[float | None, typer.Option(help="Relative MIP gap to stop at.")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds before giving up.", callback=_finite)] = None,
+    mip_gap: Annotated[float | None, typer.Option(
+        help="Relative MIP gap to stop at.", callback=_finite)] = None,
     weights: Annotated[str | None, typer.Option(
         help="Weighted sum of objectives, e.g. cost=1,quality=0.5 (replaces the "
              "model's `weights:` or `lexicographic:` line).")] = None,
@@ -163,7 +207,8 @@ def solve(
                           "its optimum (with --pareto: the exact front beside the "
                           "sampled one).")] = False,
     tolerance: Annotated[float | None, typer.Option(
-        help="torch, ipopt: feasibility tolerance (the checker's 1e-6).")] = None,
+        help="torch, ipopt: feasibility tolerance (the checker's 1e-6).",
+        callback=_finite)] = None,
     optimizer: Annotated[str | None, typer.Option(
         help="torch: inner minimiser, lbfgs (default), adam, lion or torch-lbfgs.")] = None,
     solver: Annotated[str | None, typer.Option(
@@ -193,13 +238,15 @@ def solve(
                    "device": device}
         _solve_pareto(model, data, max_size, pareto, order, backend, time_limit, mip_gap,
                       as_json, plot, compare, sampler)
+    weighted = _parse_weights(weights)
     try:
-        result = api.load(model, data, max_size=max_size).solve(
-            backend, time_limit=time_limit, mip_gap=mip_gap,
-            weights=_parse_weights(weights), lexicographic=order, verbose=verbose,
-            starts=starts, device=device, seed=seed, iterations=iterations,
-            tolerance=tolerance, optimizer=optimizer, solver=solver, samples=samples,
-            temperature=temperature, compare=compare)
+        with stdout_to_stderr(as_json):
+            result = api.load(model, data, max_size=max_size).solve(
+                backend, time_limit=time_limit, mip_gap=mip_gap,
+                weights=weighted, lexicographic=order, verbose=verbose,
+                starts=starts, device=device, seed=seed, iterations=iterations,
+                tolerance=tolerance, optimizer=optimizer, solver=solver, samples=samples,
+                temperature=temperature, compare=compare)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except (BackendError, MissingExtra) as exc:
@@ -296,6 +343,7 @@ def _decisions(r: Result, most: int = 8) -> str:
 
 
 @app.command(cls=_Command)
+@_interruptible
 def check(model: ModelPath, data: DataOption = None,
           max_size: MaxSizeOption = DEFAULT_MAX_SIZE) -> None:
     """Parse and check a model against its data, without solving it."""
@@ -360,6 +408,7 @@ def show(
 
 
 @app.command(cls=_Command)
+@_interruptible
 def export(
     model: ModelPath,
     output: Annotated[Path, typer.Option("--output", "-o", help="model.lp, .mps or .nl.")],
@@ -426,12 +475,14 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
     sampled = backend == "gflownet"
     exact: list[Result] = []
     try:
-        loaded = api.load(model, data, max_size=max_size)
-        front = loaded.pareto(points, backend, order or None, time_limit=time_limit,
-                              mip_gap=mip_gap, **(sampler if sampled else {}))
-        if compare and sampled and front and front[0].verified:
-            exact = loaded.pareto(points, "highs", order or None, time_limit=time_limit,
-                                  mip_gap=mip_gap)
+        with stdout_to_stderr(as_json):
+            loaded = api.load(model, data, max_size=max_size)
+            front = loaded.pareto(points, backend, order or None, time_limit=time_limit,
+                                  mip_gap=mip_gap, **(sampler if sampled else {}))
+            if compare and sampled and front and front[0].verified \
+                    and not front.interrupted:
+                exact = loaded.pareto(points, "highs", order or None,
+                                      time_limit=time_limit, mip_gap=mip_gap)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except (BackendError, MissingExtra) as exc:
@@ -459,14 +510,18 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
     if as_json:
         measures = summary.to_dict() if summary else {"hypervolume": None, "reference": None}
         extra = {"compare": comparison} if comparison is not None else {}
-        print(json.dumps({"pareto": [r.to_dict() for r in front], **measures, **extra},
-                         indent=2))
+        status = "interrupted" if front.interrupted else "complete"
+        print(json.dumps({"status": status, "pareto": [r.to_dict() for r in front],
+                          **measures, **extra}, indent=2))
         raise typer.Exit(int(code))
     if not front or not front[0].verified:
         if front:
             _print_result(front[0], False)
         raise typer.Exit(int(code))
-    table = Table(title=f"Pareto front of {front[0].problem.name}", title_justify="left")
+    title = f"Pareto front of {escape(front[0].problem.name)}"
+    if front.interrupted:
+        title += " (interrupted: the points found so far)"
+    table = Table(title=title, title_justify="left")
     names = list(front[0].objectives)
     table.add_column("point", justify="right")
     for name in names:
@@ -544,7 +599,8 @@ def _print_result(result: Result, show_all: bool) -> None:
                                 "undefined or too large at this point")
     if result.report is not None:
         verdict = ("feasible (max violation "
-                   f"{result.report.max_violation:.2g}, {result.report.rows_checked} rows)"
+                   f"{result.report.max_violation:.2g} within tolerance "
+                   f"{result.report.tolerance:.2g}, {result.report.rows_checked} rows)"
                    if result.report.feasible else
                    f"VIOLATED: {len(result.report.violations)} violation(s)")
         summary.add_row("check", verdict)

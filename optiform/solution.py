@@ -53,6 +53,7 @@ class ExitCode(enum.IntEnum):
     UNBOUNDED = 4
     NO_SOLUTION = 5
     CHECK_FAILED = 6
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM before any point: the shell's code for SIGINT
 
 
 @dataclass
@@ -129,6 +130,9 @@ class Result:
         if status == "unbounded":
             return ExitCode.UNBOUNDED
         if not self.solution.has_point:
+            return (ExitCode.INTERRUPTED if status == "interrupted"
+                    else ExitCode.NO_SOLUTION)
+        if status == "error":  # the solver failed, whatever point it left behind
             return ExitCode.NO_SOLUTION
         return ExitCode.OK if self.verified else ExitCode.CHECK_FAILED
 

@@ -54,6 +54,9 @@ class ViolationReport:
     rows_checked: int = 0
     tolerance: float = FEASIBILITY_TOL
     objectives: dict[str, float] = field(default_factory=dict)  # as the model states them
+    # The largest amount by which any bound, row or integrality is missed, as it is: a
+    # point inside the tolerance still shows its residual (SCIP's "optimal" 7e-7).
+    largest_residual: float = 0.0
 
     @property
     def feasible(self) -> bool:
@@ -61,13 +64,20 @@ class ViolationReport:
 
     @property
     def max_violation(self) -> float:
-        return max((v.amount for v in self.violations), default=0.0)
+        return max([self.largest_residual, *(v.amount for v in self.violations)])
+
+    def note(self, excess: np.ndarray) -> None:
+        """Count the residuals of one check into the largest."""
+        if excess.size:
+            worst = float(np.max(np.nan_to_num(excess, nan=np.inf)))
+            self.largest_residual = max(self.largest_residual, worst)
 
     def to_dict(self, limit: int = 50) -> dict[str, Any]:
         worst = sorted(self.violations, key=lambda v: -v.amount)[:limit]
         return {
             "feasible": self.feasible,
-            "max_violation": self.max_violation,
+            "max_violation": _finite_or_none(self.max_violation),
+            "tolerance": self.tolerance,
             "rows_checked": self.rows_checked,
             # JSON has no infinity: an objective undefined at the point is null
             "objectives": {k: v if math.isfinite(v) else None
@@ -105,6 +115,7 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
             checks.append(("integer", np.round(x), np.abs(x - np.round(x))))
         for sense, bound, excess in checks:
             limit = INTEGRALITY_TOL if sense == "integer" else tol * _scale(bound)
+            report.note(excess)
             bad = np.nonzero(np.nan_to_num(excess, nan=np.inf) > limit)[0]
             kind = "integrality" if sense == "integer" else "bound"
             for i in bad:
@@ -121,6 +132,7 @@ def verify(problem: Problem, values: np.ndarray, tol: float = FEASIBILITY_TOL,
             _disjunction(ev, block, form, tol, report)
             continue
         for sense, middle, bound, excess, ok in _sides(ev, block.decl, block.frame, tol):
+            report.note(excess)
             for i in np.nonzero(~ok)[0]:
                 report.violations.append(Violation(
                     block.name, decode(block.keys[i]), float(middle[i]), sense,
@@ -166,6 +178,7 @@ def _implication(ev: Evaluator, block: ConstraintBlock, form: Implication, tol: 
     rows = np.nonzero(active)[0]
     sub = replace(block.decl, expr=form.consequence)
     for sense, middle, bound, excess, ok in _sides(ev, sub, frame.take(rows), tol):
+        report.note(excess)
         for i in np.nonzero(~ok)[0]:
             report.violations.append(Violation(
                 block.name, problem_key(ev, block, int(rows[i])), float(middle[i]),
@@ -179,6 +192,9 @@ def _disjunction(ev: Evaluator, block: ConstraintBlock, form: Disjunction, tol: 
     parts = [_sides(ev, replace(block.decl, expr=part), frame, tol) for part in form.parts]
     held = np.logical_or.reduce([np.logical_and.reduce([ok for *_, ok in sides])
                                  for sides in parts])
+    # a row's residual is that of its side nearest to holding
+    report.note(np.min([np.max([np.nan_to_num(s[3], nan=np.inf) for s in sides], axis=0)
+                        for sides in parts], axis=0))
     for i in np.nonzero(~held)[0]:
         # the side nearest to holding: the part whose worst side is violated least
         worst = [max(sides, key=lambda s: float(np.nan_to_num(s[3][i], nan=np.inf)))
@@ -193,6 +209,11 @@ def _disjunction(ev: Evaluator, block: ConstraintBlock, form: Disjunction, tol: 
 
 def problem_key(ev: Evaluator, block: ConstraintBlock, row: int) -> tuple[Any, ...]:
     return ev.scope.universe.decode_row(block.keys[row])
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no infinity: a residual that is not a number (NaN at the point) is null."""
+    return value if math.isfinite(value) else None
 
 
 def _scale(bound: np.ndarray) -> np.ndarray:

@@ -10,6 +10,8 @@ applied by each backend that declares `multi_objective`.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -52,6 +54,34 @@ class SolveOptions:
     temperature: float | None = None  # reward sharpness: exp(-normalised objective / T)
     front: int | None = None  # points of a sampled Pareto front
     front_objectives: tuple[str, ...] = ()  # the objectives traded off (all if empty)
+    # time.monotonic() past which the solve stops, fixed when the solve is handed to a
+    # backend (`started`), so that its imports, compilation and every stage count
+    # against one time limit; None without a time limit.
+    deadline: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, value, least in (("time_limit", self.time_limit, 0.0),
+                                   ("mip_gap", self.mip_gap, 0.0),
+                                   ("tolerance", self.tolerance, 0.0)):
+            if value is not None and not (math.isfinite(value) and value >= least):
+                raise ValueError(f"{name} must be a finite number >= {least:g}, not {value!r}")
+        for name, weight in self.weights.items():
+            # past 1e20 solvers read the costs it makes as infinite (HiGHS: status error)
+            if not (math.isfinite(weight) and abs(weight) < 1e20):
+                raise ValueError(f"weights: the weight of `{name}` must be a finite number "
+                                 f"below 1e20 in size, not {weight!r}")
+
+    def started(self) -> SolveOptions:
+        """These options with the deadline fixed from now, if there is a time limit."""
+        if self.time_limit is None or self.deadline is not None:
+            return self
+        return replace(self, deadline=time.monotonic() + self.time_limit)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (0 once past it); None without a limit."""
+        if self.deadline is None:
+            return None if self.time_limit is None else self.time_limit
+        return max(0.0, self.deadline - time.monotonic())
 
 
 class BackendError(Exception):

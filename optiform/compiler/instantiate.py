@@ -54,6 +54,9 @@ from optiform.dsl.printer import format_expr
 
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
 _RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
+# HiGHS reads a bound or right-hand side of 1e20 or more as infinite (SCIP, Ipopt alike):
+# `x <= 1e21` would silently be no bound at all, `x >= 1e20` an empty status.
+HUGE = 1e20
 
 DOMAIN_BOUNDS = {
     None: ("continuous", -math.inf, math.inf),
@@ -171,6 +174,7 @@ class _Builder:
                 self.fail(exc)
         self._check_parameters()
         weights = self._weights()
+        self._check_divisions(variables)
         self.warnings.extend(aux.warnings)
         if self.diagnostics:
             raise DiagnosticError(self.diagnostics, self._sources())
@@ -695,6 +699,9 @@ class _Builder:
                 if v.upper is not None and A.names_in(v.upper):
                     upper = np.minimum(upper, self.ev.num(v.upper, frame))
                 init = self.ev.num(v.init, frame) if v.init is not None else None
+                for side, bound, e in (("lower", lower, v.lower), ("upper", upper, v.upper)):
+                    self._check_huge(bound, f"the {side} bound of `{v.name}`", keys,
+                                     getattr(e, "span", None) or v.span)
                 if kind in SEMI_DOMAINS:
                     if v.lower is None:
                         lower = np.zeros(frame.n)
@@ -803,7 +810,62 @@ class _Builder:
         terms = Terms(n, np.zeros(n), terms.lin_row, terms.lin_col, terms.lin_val,
                       terms.quad_row, terms.quad_col1, terms.quad_col2, terms.quad_val,
                       terms.nonlinear)
-        return ConstraintBlock(c.name, keys, terms, lower - shift, upper - shift, c, frame)
+        where = getattr(c.expr, "span", None) or c.span
+        for e in (lo_e, hi_e):  # at the side that holds the number, where there is one
+            if e is not None and not lin.has_vars(e):
+                where = getattr(e, "span", None) or where
+        with np.errstate(invalid="ignore"):  # inf - inf: a NaN that _check_numbers reports
+            lower, upper = lower - shift, upper - shift
+        for bound in (lower, upper):
+            self._check_huge(bound, f"the right-hand side of `{c.name}`", keys, where)
+        return ConstraintBlock(c.name, keys, terms, lower, upper, c, frame)
+
+    def _check_divisions(self, variables: list[VariableBlock]) -> None:
+        """A division by a variable whose bounds hold 0 is refused at the `/`: the
+        quotient has no value there, and solvers answer beside the pole as if it were
+        an optimum (SCIP gave minimise 1/x over [-1, 1] as "optimal", -1e9)."""
+        blocks = {v.name: v for v in variables}
+        roots = [o.expr for o in self.model.objectives]
+        for root in roots + [c.expr for c in self.model.constraints]:
+            stack: list[A.Expr] = [root]
+            while stack:
+                e = stack.pop()
+                stack.extend(A.children(e))
+                if not (isinstance(e, A.Binary) and e.op == "/"):
+                    continue
+                den = e.right.operand if isinstance(e.right, A.Unary) else e.right
+                block = blocks.get(den.name) if isinstance(den, (A.Name, A.Subscript)) \
+                    else None
+                if block is None:
+                    continue
+                zero = np.nonzero((block.lower <= 0) & (block.upper >= 0))[0]
+                if not len(zero):
+                    continue
+                k = int(zero[0])
+                key = self.scope.universe.format_key(block.keys[k]) if block.arity else ""
+                label = labelled(block.name, key)
+                self.fail(EvalError(
+                    f"division by `{label}`, whose bounds [{block.lower[k]:g}, "
+                    f"{block.upper[k]:g}] hold 0, where the quotient has no value; a solver "
+                    "would answer beside the pole as if it were an optimum", e.span,
+                    f"bound `{block.name}` away from 0 (e.g. `{block.name} >= 0.001`), or "
+                    "multiply the constraint through by it", kind="data"))
+
+    def _check_huge(self, values: np.ndarray, what: str, keys: np.ndarray,
+                    span: Span | None) -> None:
+        """A finite bound at or past HUGE is refused where it is written: solvers would
+        read it as no bound, and answer for another model without a word."""
+        bad = np.nonzero(np.isfinite(values) & (np.abs(values) >= HUGE))[0]
+        if not len(bad):
+            return
+        k = int(bad[0])
+        key = self.scope.universe.format_key(keys[k]) if keys.shape[1] else ""
+        at = f" at [{key}]" if key else ""
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise EvalError(f"{what}{at} is {values[k]:g}{more}: solvers read 1e20 and beyond "
+                        "as infinite, so it would silently be no bound", span,
+                        "write `inf` for no bound, or rescale the units of the data "
+                        "(thousands, millions)", kind="data")
 
 
 def _check_semi(v: A.VarDecl, keys: np.ndarray, lower: np.ndarray, upper: np.ndarray,

@@ -743,7 +743,7 @@ CLASSES = [
     ("integer", "minimize o: x^2 + y^2", "c: x + y >= 1", ProblemClass.MIQP, True),
     ("", "minimize o: x + y", "c: x^2 + y^2 <= 1", ProblemClass.NLP, None),
     ("", "minimize o: exp(x) + y", "c: x + y >= 1", ProblemClass.NLP, None),
-    ("", "minimize o: x / y", "c: x + y >= 1", ProblemClass.NLP, None),
+    ("", "minimize o: x / (y + 1)", "c: x + y >= 1", ProblemClass.NLP, None),
     ("", "minimize o: x^3", "c: x + y >= 1", ProblemClass.NLP, None),
     ("integer", "minimize o: x + y", "c: exp(x) + y >= 1", ProblemClass.MINLP, None),
 ]

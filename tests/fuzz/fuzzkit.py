@@ -288,8 +288,10 @@ def boundaries(text: str) -> list[int]:
     return out
 
 
+# 1e20 and past it: what solvers read as infinite (issue 14: silently no bound)
 HUGE = ["1e400", "1" + "0" * 400, "1e308", "9" * 20, "4503599627370496", "9007199254740993",
-        "1e-400", "0.0000000000000000000001", "1" + "0" * 5000, "inf"]
+        "1e-400", "0.0000000000000000000001", "1" + "0" * 5000, "inf", "1e20", "-1e21",
+        "99999999999999999999"]
 ODD_TEXT = ["\x00", "\ufeff", "\u200b", "\u202e", "é", "名前", "🙂", "\r", "\t", "\x1b[31m",
             "\\", "'", "`", "$", "@", "?", "~", "!", "&", "|", '"', '"unterminated', "#",
             "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace")]
@@ -818,7 +820,8 @@ DATA = json.loads((EXAMPLES_DIR / "transport_data.data.json").read_text(encoding
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-10, 200), st.sampled_from([10**400, 2**53 + 1,
-                                                                      -(2**63), 2**64]),
+                                                                      -(2**63), 2**64,
+                                                                      1e20, -1e25]),
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from(["hamburg", "101", "inf", "-inf", "nan", "", " ", "1e400", "x y", "-0",
                      "٣", "1_000", "99999999999999999999"]),

@@ -88,6 +88,16 @@ HOSTILE = {
     "every punctuation mark": "".join(fuzzkit.PUNCT) * 10,
     "section keywords twice": "variables\nvariables\nsets\nsets\n",
     "a set of itself": "sets\n  S = S\nvariables\n  x\n",
+    # issue 14: values solvers read as infinite, and a division by a variable that may be 0
+    "bound of 1e21": "variables\n  x in [0, 1e21]\nobjective\n  maximize o: x\n",
+    "right-hand side of 1e20": "variables\n  x >= 0\nobjective\n  minimize o: x\n"
+                               "constraints\n  big: x >= 1e20\n",
+    "right-hand side of -1e300 from a parameter": "parameters\n  p = -1e300\nvariables\n"
+                                                  "  x\nconstraints\n  c: x >= p\n",
+    "division by a variable that may be 0": "variables\n  x in [-1, 1]\nobjective\n"
+                                            "  minimize o: 1 / x\n",
+    "division by an indexed variable at 0": "variables\n  x[i in 1..3] >= 0\nconstraints\n"
+                                            "  c[i in 1..3]: 1 / x[i] <= 2\n",
     "empty set everywhere": "sets\n  E = {}\nparameters\n  p[E] = []\nvariables\n  x[E]\n"
                             "objective\n  minimize o: sum(e in E) x[e]\n"
                             "constraints\n  c[e in E]: x[e] >= 1\n",

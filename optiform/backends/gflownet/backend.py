@@ -34,6 +34,7 @@ FINAL_SAMPLES = 512  # fresh samples drawn from the trained policy at the end
 # of those before: on the benchmark's max-cut it more than doubled the distinct cuts within
 # 5% of the optimum, and reached the optimum where a closing annealing had not.
 EXPAND_SHARE = 0.2
+CLOSING_SHARE = 0.1  # of the time limit, kept from training for the closing steps
 
 
 class GFlowNetBackend(TorchBackend):
@@ -73,20 +74,29 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise BackendError("--device cuda: torch finds no CUDA device here")
     columns = _columns(problem, options)
-    deadline = started + options.time_limit if options.time_limit else None
+    finish = options.started().deadline
+    # Training leaves a tenth of the limit to the closing sampling, expansion and polish.
+    deadline = (finish - CLOSING_SHARE * options.time_limit
+                if finish is not None and options.time_limit is not None else None)
     iterations = options.iterations or DEFAULT_ITERATIONS
     settings = Settings(iterations=iterations, seed=options.seed, deadline=deadline,
+                        finish=finish,
                         temperature=options.temperature or DEFAULT_TEMPERATURE)
     previous = torch.get_num_threads()
     torch.set_num_threads(1)  # small networks: one thread is fastest on a busy machine
+    interrupted = False
     try:
         with ProgressLine() as progress:
             env = Env(problem, columns, device)
             trainer = Trainer(env, settings, progress.show if progress else None)
-            trainer.fit()
-            trainer.sample(FINAL_SAMPLES)
-            trainer.expand(int(EXPAND_SHARE * env.evaluations))
-            trainer.polish()
+            try:
+                trainer.fit()
+                if not trainer.late():
+                    trainer.sample(FINAL_SAMPLES)
+                trainer.expand(int(EXPAND_SHARE * env.evaluations))
+                trainer.polish()
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the archive holds what was found
+                interrupted = True
     finally:
         torch.set_num_threads(previous)
     choices, objectives = trainer.archive.feasible()
@@ -103,10 +113,10 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
 
     if not len(choices):
         worst = trainer.archive.least_violated()
-        why = "within the time limit" if trainer.stopped else \
-            f"in {trainer.iterations} iterations"
-        term = (TerminationStatus.TIME_LIMIT if trainer.stopped
-                else TerminationStatus.ITERATION_LIMIT)
+        why = ("before it was interrupted" if interrupted else "within the time limit"
+               if trainer.stopped else f"in {trainer.iterations} iterations")
+        term = (TerminationStatus.INTERRUPTED if interrupted else TerminationStatus.TIME_LIMIT
+                if trainer.stopped else TerminationStatus.ITERATION_LIMIT)
         if worst is None:
             return Solution(term, ResultStatus.NO_SOLUTION, {}, None, name, stats=stats,
                             message=f"gflownet sampled no point {why}")
@@ -129,7 +139,12 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     x = points[0]
     message = (f"gflownet: {note} in {trainer.iterations} iterations ({env.evaluations} "
                "evaluations); a sampler proves nothing about optimality")
-    return Solution(TerminationStatus.LOCALLY_SOLVED, ResultStatus.FEASIBLE_POINT,
+    term = TerminationStatus.LOCALLY_SOLVED
+    if interrupted:
+        term, message = TerminationStatus.INTERRUPTED, f"interrupted: {message}"
+    elif trainer.stopped or trainer.late():
+        term, message = TerminationStatus.TIME_LIMIT, f"the time limit stopped it: {message}"
+    return Solution(term, ResultStatus.FEASIBLE_POINT,
                     _objective_values(env, x), x, name, stats=stats, message=message,
                     alternatives=points[1:])
 

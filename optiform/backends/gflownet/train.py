@@ -63,6 +63,8 @@ class Settings:
     polish: int = 2  # best points improved by local search at the end
     seed: int = 0
     deadline: float | None = None  # time.monotonic() past which training stops
+    # past which the closing sampling, expansion and polish stop too: the time limit
+    finish: float | None = None
 
 
 class Archive:
@@ -421,7 +423,7 @@ class Trainer:
         env, archive, n = self.env, self.archive, self.env.n
         per_round = max(1, 256 // max(1, 2 * n))
         spent = 0
-        while spent < evaluations:
+        while spent < evaluations and not self.late():
             rows = archive.feasible_rows()
             rows = rows[~archive.expanded[rows]]
             if not len(rows):
@@ -451,6 +453,8 @@ class Trainer:
         n = env.n
         rows = torch.arange(count, device=env.device)
         for _ in range(n):
+            if self.late():
+                break
             cand, inside = self.neighbours(current)
             moved_to = cand.reshape(-1, n)[inside]  # only moves within the bounds are scored
             ce = env.evaluate(self.x_of(moved_to))
@@ -470,6 +474,10 @@ class Trainer:
             current[better] = cand[rows[better], step[better]]
             cur_score = torch.where(better, step_score, cur_score)
             feasible = feasible | (better & ok.reshape(count, 2 * n)[rows, step])
+
+    def late(self) -> bool:
+        """Past the time limit: the closing steps keep what they found and stop."""
+        return self.settings.finish is not None and time.monotonic() > self.settings.finish
 
     # ---- answers ---------------------------------------------------------------------------
     def sample(self, count: int, w: torch.Tensor | None = None) -> None:

@@ -13,8 +13,6 @@ objective near its optimum. The conflict of an infeasible model comes from
 from __future__ import annotations
 
 import re
-import signal
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ import numpy as np
 from optiform.backends.base import BackendError, SolveOptions, narrowed, objective_stages
 from optiform.backends.highs.conflict import find_conflict
 from optiform.backends.highs.files import write_tidy
+from optiform.backends.stop import Stop
 from optiform.compiler.ir import Objective, Problem, ProblemClass, VariableBlock
 from optiform.compiler.lowering.semicontinuous import semi_to_binary
 from optiform.solution import ResultStatus, Solution, TerminationStatus
@@ -121,8 +120,8 @@ class HighsBackend:
         # `--json` output; the core class is the same solver without it.
         h = getattr(highspy, "_Highs", highspy.Highs)()
         h.setOptionValue("output_flag", bool(options.verbose))
-        if options.time_limit is not None:
-            h.setOptionValue("time_limit", float(options.time_limit))
+        if (left := options.remaining()) is not None:
+            h.setOptionValue("time_limit", left)
         if options.mip_gap is not None:
             h.setOptionValue("mip_rel_gap", float(options.mip_gap))
         first = _combine(problem, objective_stages(problem, options)[0])
@@ -148,7 +147,9 @@ class HighsBackend:
             combined = _combine(problem, weights)
             if i:
                 self._set_objective(h, highspy, problem, combined)
-            status = self._run(h, highspy, problem)
+                if (left := options.remaining()) is not None:  # one limit for every stage
+                    h.setOptionValue("time_limit", left)
+            status = self._run(h, highspy, problem, options.deadline)
             if status is not TerminationStatus.OPTIMAL or i == len(stages) - 1:
                 break
             self._hold(h, highspy, problem, next(iter(weights)), options)
@@ -182,8 +183,14 @@ class HighsBackend:
         elif status is TerminationStatus.INTERRUPTED:
             message = ("interrupted: the best solution found so far" if has_point
                        else "interrupted before a solution was found")
+        elif status is TerminationStatus.TIME_LIMIT:
+            message = ("the time limit stopped HiGHS: the best solution found so far"
+                       if has_point else "the time limit stopped HiGHS before it found a "
+                       "solution")
         elif status is TerminationStatus.UNBOUNDED:
             message = self._ray(h, problem) or _improving_columns(problem, combined)
+        elif status is TerminationStatus.ERROR:  # never an empty note
+            message = f"HiGHS stopped: {h.modelStatusToString(h.getModelStatus())}"
         return Solution(status, ResultStatus.FEASIBLE_POINT if has_point
                         else ResultStatus.NO_SOLUTION, objective_values, values, self.name,
                         duals, reduced, stats, message, conflict=conflict)
@@ -271,19 +278,18 @@ class HighsBackend:
             hessian.value_ = value
             h.passHessian(hessian)  # type: ignore[attr-defined]
 
-    def _run(self, h: object, highspy: object, problem: Problem) -> TerminationStatus:
-        with _Interruptible(h, highspy):
+    def _run(self, h: object, highspy: object, problem: Problem,
+             deadline: float | None) -> TerminationStatus:
+        with _Interruptible(h, highspy, deadline) as watch:
             h.run()  # type: ignore[attr-defined]
-        status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
-                             TerminationStatus.ERROR)
+        status = watch.status(h)
         if status is TerminationStatus.INFEASIBLE_OR_UNBOUNDED:
             # Presolve cannot tell the two apart; the simplex without it can.
             h.setOptionValue("presolve", "off")  # type: ignore[attr-defined]
             h.clearSolver()  # type: ignore[attr-defined]
-            with _Interruptible(h, highspy):
+            with _Interruptible(h, highspy, deadline) as watch:
                 h.run()  # type: ignore[attr-defined]
-            status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),  # type: ignore
-                                 TerminationStatus.ERROR)
+            status = watch.status(h)
         return status
 
     def _hold(self, h: object, highspy: object, problem: Problem, name: str,
@@ -364,39 +370,29 @@ _STATUS = {
 }
 
 
-class _Interruptible:
-    """Ctrl-C asks HiGHS to stop at its next check and keep its best point.
+class _Interruptible(Stop):
+    """Ctrl-C, SIGTERM or the deadline ask HiGHS to stop at its next check (its
+    interrupt callbacks) and keep its best point."""
 
-    A Python signal handler sets a flag that HiGHS's interrupt callbacks read;
-    a second Ctrl-C interrupts Python as usual. Only the main thread can take
-    signals, so elsewhere this does nothing.
-    """
-
-    def __init__(self, h: Any, highspy: Any) -> None:
+    def __init__(self, h: Any, highspy: Any, deadline: float | None = None) -> None:
+        super().__init__(deadline)
         self.h, self.highspy = h, highspy
-        self.stop = False
-        self.previous: Any = None
 
     def __enter__(self) -> _Interruptible:
-        if threading.current_thread() is not threading.main_thread():
-            return self
         kinds = self.highspy.cb.HighsCallbackType
         self.h.setCallback(self._callback, None)
         for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt,
                      kinds.kCallbackMipInterrupt):
             self.h.startCallback(kind)
-        self.previous = signal.signal(signal.SIGINT, self._on_sigint)
+        super().__enter__()
         return self
 
-    def _on_sigint(self, signum: int, frame: Any) -> None:
-        if self.stop:
-            raise KeyboardInterrupt
-        self.stop = True
-
     def _callback(self, kind: int, message: str, out: Any, into: Any, data: Any) -> None:
-        if self.stop:
+        if self.requested():
             into.user_interrupt = True
 
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
+    def status(self, h: Any) -> TerminationStatus:
+        """How the run ended; a stop by the watchdog is the time limit."""
+        status = _STATUS.get(h.modelStatusToString(h.getModelStatus()),
+                             TerminationStatus.ERROR)
+        return self.termination(status) if status is TerminationStatus.INTERRUPTED else status

@@ -11,14 +11,18 @@ expression, nonlinear ones included). Pyomo is imported lazily.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from optiform.backends.base import BackendError, SolveOptions, narrowed, objective_stages
+from optiform.backends.forked import CAN_FORK, ChildFailed, ChildTimeout, Watched
 from optiform.backends.pyomo import solvers as S
 from optiform.backends.pyomo.model import PyomoModel, UnsupportedExpression, build
 from optiform.compiler.evaluate import EvalError
@@ -38,6 +42,10 @@ _CLASS_CAPABILITIES: dict[ProblemClass, frozenset[str]] = {
 }
 # "lowered": it solves the lowered model (compiler/lowering), auxiliary columns and all.
 _ALWAYS = frozenset({"multi-objective", "lowered"})
+_LEAST_SECONDS = 0.01  # a solver given no time at all may read 0 as "no limit"
+# How long a stopped solve has to answer with its point before it is killed: a share
+# of the time limit, so that it returns within the limit plus 10%, and 10 s at most.
+_GRACE, _GRACE_SHARE, _LEAST_GRACE = 10.0, 0.08, 0.2
 
 
 def solver_capabilities(info: S.SolverInfo,
@@ -146,7 +154,11 @@ class PyomoBackend:
                             label, stats=stats, message="these constraints cannot hold at any "
                             "point (no variables, or bounds that cross): "
                             + ", ".join(bad_rows[:20]))
-        return _Run(problem, built, label, interface, info, options, stats, started).go()
+        run = _Run(problem, built, label, interface, info, options, stats, started)
+        # Only there: a child forked after HiGHS started its threads would wait on them.
+        if CAN_FORK and interface in S.HOLD_GIL:
+            return _watched(run, options)
+        return run.go()
 
     def write(self, problem: Problem, path: str | Path) -> None:
         """The model in AMPL's .nl format (with .row and .col files naming rows and columns)."""
@@ -163,6 +175,46 @@ class PyomoBackend:
             expr=first if first is not None else 0.0,
             sense=pyo.maximize if sense == "maximize" else pyo.minimize))
         m.write(str(path), format="nl", io_options={"symbolic_solver_labels": True})
+
+
+def _watched(run: _Run, options: SolveOptions) -> Solution:
+    """The solve in a forked child (`forked.Watched`) that Ctrl-C, SIGTERM and the
+    deadline stop with SIGINT, which SCIP answers with its best point."""
+    limit = options.time_limit
+    watch = Watched(options.deadline, _GRACE if limit is None
+                    else min(_GRACE, _GRACE_SHARE * limit + _LEAST_GRACE))
+    try:
+        found = _from_json(watch.run(lambda: _to_json(run.go())))
+    except (ChildFailed, ChildTimeout) as exc:
+        if not watch.why:
+            raise BackendError(f"{run.label} failed: {str(exc).splitlines()[0]}") from None
+        found = Solution(TerminationStatus.ERROR, ResultStatus.NO_SOLUTION, {}, None,
+                         run.label, stats=run.stats)
+    if watch.why:
+        stopped = (TerminationStatus.INTERRUPTED if watch.why == "interrupted"
+                   else TerminationStatus.TIME_LIMIT)
+        found.termination = stopped
+        found.message = (("interrupted" if watch.why == "interrupted" else "the time "
+                          "limit stopped the solver") + (": the best point found so far"
+                                                         if found.has_point else
+                                                         " before it found a point"))
+    return found
+
+
+def _to_json(s: Solution) -> dict[str, Any]:
+    return {"termination": s.termination.value, "primal": s.primal_status.value,
+            "objectives": s.objective_values,
+            "values": None if s.values is None else s.values.tolist(),
+            "backend": s.backend, "stats": s.stats, "message": s.message,
+            "duals": None if s.duals is None else {k: v.tolist() for k, v in s.duals.items()}}
+
+
+def _from_json(d: dict[str, Any]) -> Solution:
+    return Solution(TerminationStatus(d["termination"]), ResultStatus(d["primal"]),
+                    d["objectives"], None if d["values"] is None else np.array(d["values"]),
+                    d["backend"], None if d["duals"] is None else
+                    {k: np.array(v) for k, v in d["duals"].items()},
+                    stats=d["stats"], message=d["message"])
 
 
 def _build(problem: Problem, scip: bool = False) -> PyomoModel:
@@ -249,9 +301,11 @@ class _Run:
         opt = pyo.SolverFactory(self.interface)
         if opts.mip_gap is not None and self.info is not None and self.info.gap_option:
             opt.options[self.info.gap_option] = opts.mip_gap
+        if not opts.verbose and self.info is not None:
+            opt.options.update(dict(self.info.quiet))
         kwargs: dict[str, Any] = {"load_solutions": False, "tee": opts.verbose}
-        if opts.time_limit is not None:
-            kwargs["timelimit"] = opts.time_limit
+        if (left := opts.remaining()) is not None:  # what is left of one limit for all stages
+            kwargs["timelimit"] = max(left, _LEAST_SECONDS)
         try:
             results = opt.solve(self.built.model, **kwargs)
         except Exception as exc:  # the solver's own failure, told as it told it
@@ -267,7 +321,10 @@ class _Run:
         if status not in (TerminationStatus.INFEASIBLE, TerminationStatus.UNBOUNDED,
                           TerminationStatus.INFEASIBLE_OR_UNBOUNDED) and len(results.solution):
             try:
-                self.built.model.solutions.load_from(results)
+                # Pyomo logs a warning to stdout when a stopped solve (time limit, Ctrl-C)
+                # leaves a point; the status says so already, and --json needs stdout.
+                with _quiet_pyomo():
+                    self.built.model.solutions.load_from(results)
                 has_point = True
             except ValueError:  # Pyomo refuses a solution whose status is an error
                 has_point = False
@@ -355,7 +412,19 @@ _STATUS = {
     "maxIterations": TerminationStatus.ITERATION_LIMIT,
     "maxEvaluations": TerminationStatus.ITERATION_LIMIT,
     "userInterrupt": TerminationStatus.INTERRUPTED,
+    "resourceInterrupt": TerminationStatus.INTERRUPTED,  # SCIP after Ctrl-C
 }
+
+
+@contextmanager
+def _quiet_pyomo() -> Iterator[None]:
+    logger = logging.getLogger("pyomo.core")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _value_at(pyo: Any, e: Any) -> float | None:

@@ -32,6 +32,9 @@ class Interface:
     executable: str | None = None  # a program it runs
     classes: frozenset[ProblemClass] | None = None  # fewer than the solver's, if so
     pynumero: bool = False  # needs PyNumero's compiled ASL library too
+    # Solves inside the process holding the GIL, where no Python signal handler or
+    # watchdog thread can run: solved in a forked child that can be stopped.
+    holds_gil: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,10 @@ class SolverInfo:
     duals: bool  # LP duals through Pyomo's dual suffix
     gap_option: str | None
     install: str
+    # Options that silence the solver's log unless --verbose: Pyomo's scip_direct reads
+    # SCIP's log through a pipe that fills while PySCIPOpt holds the GIL, and SCIP then
+    # blocks on the write past its time limit (HS1 ran forever under --time-limit 40).
+    quiet: tuple[tuple[str, object], ...] = ()
 
     @property
     def local(self) -> bool:
@@ -70,11 +77,11 @@ CATALOGUE: tuple[SolverInfo, ...] = (
                                   Interface("cplex", executable="cplex")),
                _CONVEX, False, False, True, "mipgap",
                "pip install cplex (licensed)"),
-    SolverInfo("scip", "SCIP", (Interface("scip_direct", "pyscipopt"),
-                                Interface("scip_persistent", "pyscipopt"),
+    SolverInfo("scip", "SCIP", (Interface("scip_direct", "pyscipopt", holds_gil=True),
+                                Interface("scip_persistent", "pyscipopt", holds_gil=True),
                                 Interface("scip", executable="scip")),
                ALL_CLASSES, True, True, False, "limits/gap",
-               "pip install 'optiform[pyomo]' (pyscipopt)"),
+               "pip install 'optiform[pyomo]' (pyscipopt)", (("display/verblevel", 0),)),
     SolverInfo("couenne", "Couenne", (Interface("couenne", executable="couenne"),),
                ALL_CLASSES, True, True, False, None,
                "conda install -c conda-forge couenne"),
@@ -96,6 +103,7 @@ CATALOGUE: tuple[SolverInfo, ...] = (
 
 BY_NAME = {s.name: s for s in CATALOGUE}
 BY_INTERFACE = {i.pyomo_name: s for s in CATALOGUE for i in s.interfaces}
+HOLD_GIL = frozenset(i.pyomo_name for s in CATALOGUE for i in s.interfaces if i.holds_gil)
 
 # For NLP and MINLP, a solver that proves global optimality comes before a local one.
 _CLASS_ORDER = {NLP: ("scip", "couenne", "ipopt", "bonmin"),

@@ -42,6 +42,10 @@ RESPAWNS = 2  # times a stalled, infeasible start is drawn again
 STALL_ROUNDS = 8  # rounds without progress after which an infeasible start is given up
 STEADY = 1e-8  # relative change of the objective over a round at which a start has converged
 SHRINK = 0.25  # a row's violation must fall to this fraction each round, or its penalty grows
+# Rounds the other starts are given once one has converged: on HS40, 13 of 16 starts
+# converged in 10 rounds while three stragglers (one diverging) kept the batch going for
+# 60 s and 75 rounds, to no better point.
+PATIENCE = 10
 
 
 @dataclass
@@ -160,6 +164,7 @@ class Search:
         self.rho_in = x0.new_full((b, self.rows.m_in), RHO_START)
         self.active = torch.ones(b, dtype=torch.bool, device=x0.device)
         self.done = torch.zeros(b, dtype=torch.bool, device=x0.device)
+        self.converged = torch.zeros(b, dtype=torch.bool, device=x0.device)
         self.stuck = torch.zeros(b, dtype=torch.int64, device=x0.device)
         self.iterations = 0
         self.rounds = 0
@@ -238,17 +243,23 @@ class Search:
         """Outer rounds until every start has converged or stalled, or the budget ends.
 
         A degenerate problem (no multipliers at the solution, as in HS13) never
-        settles; MAX_ROUNDS ends it with the point reached. Without variables
+        settles; MAX_ROUNDS ends it with the point reached. Once one start has
+        converged, the others have PATIENCE rounds more. Without variables
         there is nothing to move: the point is what it is.
         """
         if self.x.shape[1] == 0:
             return
+        settled: int | None = None  # the round at which a start first converged
         for _ in range(MAX_ROUNDS):
             if budget.exhausted or not bool((self.active & ~self.done).any()):
+                break
+            if settled is not None and self.rounds - settled >= PATIENCE:
                 break
             self._inner(budget, inner_limit, progress)
             self.rounds += 1
             self._update()
+            if settled is None and bool((self.converged & self.active).any()):
+                settled = self.rounds
             if progress is not None:
                 self._report(progress, self.iterations)
 
@@ -285,7 +296,8 @@ class Search:
                                      self.stuck + 1, torch.zeros_like(self.stuck))
             stalled = self.stuck >= STALL_ROUNDS
             stalled &= ~self._respawn(stalled)
-            self.done = ((v <= target) & (complementarity <= target) & steady) | stalled
+            self.converged = (v <= target) & (complementarity <= target) & steady
+            self.done = self.converged | stalled
             self.last_f, self.last_v = f, v
             self.last_eq, self.last_in = v_eq, v_in
 

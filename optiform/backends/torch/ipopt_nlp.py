@@ -3,10 +3,12 @@
 The same `Program` the torch backend minimises gives Ipopt its functions;
 reverse-mode automatic differentiation gives the gradient, the constraint
 Jacobian (its structure from the compiler's dependency pattern) and the
-Hessian of the Lagrangian. The Hessian is reverse-over-reverse
-(`jacrev(jacrev(...))`): in torch 2.13 forward-over-reverse gets the second
-derivative of `scatter_reduce(prod)` wrong, and this path is checked against
-finite differences in the tests. Derivatives are evaluated densely, so models
+Hessian of the Lagrangian. The Hessian is reverse-over-reverse, by plain
+autograd over a batch of copies of the point (one copy per row): in torch
+2.13 forward-over-reverse gets the second derivative of
+`scatter_reduce(prod)` wrong, torch.func's vmap imports torch._dynamo
+(seconds) on first use, and this path is checked against finite
+differences in the tests. Derivatives are evaluated densely, so models
 beyond DENSE_HESSIAN_LIMIT variables fall back to Ipopt's limited-memory
 Hessian approximation. Imports torch and cyipopt.
 """
@@ -19,9 +21,9 @@ from typing import Any
 import cyipopt
 import numpy as np
 import torch
-from torch.func import jacrev
 
 from optiform.backends.base import SolveOptions
+from optiform.backends.stop import Stop
 from optiform.backends.torch.compile import Program, compile_problem
 from optiform.compiler.ir import Problem
 from optiform.solution import ResultStatus, Solution, TerminationStatus
@@ -29,6 +31,7 @@ from optiform.solution import ResultStatus, Solution, TerminationStatus
 DENSE_HESSIAN_LIMIT = 500
 DEFAULT_ITERATIONS = 3000
 _INF = 2e19  # Ipopt reads bounds beyond 1e19 as infinite
+_USER_STOP = 5  # Ipopt's User_Requested_Stop: `intermediate` returned False
 
 # Ipopt's ApplicationReturnStatus -> (termination, note)
 _STATUS: dict[int, tuple[TerminationStatus, str]] = {
@@ -40,6 +43,7 @@ _STATUS: dict[int, tuple[TerminationStatus, str]] = {
     3: (TerminationStatus.ERROR, "Ipopt's search direction became too small"),
     4: (TerminationStatus.UNBOUNDED, "Ipopt found the iterates diverging"),
     -1: (TerminationStatus.ITERATION_LIMIT, "Ipopt reached its iteration limit"),
+    5: (TerminationStatus.INTERRUPTED, "interrupted: the last iterate"),
     -4: (TerminationStatus.TIME_LIMIT, "Ipopt reached its time limit"),
     -5: (TerminationStatus.TIME_LIMIT, "Ipopt reached its time limit"),
 }
@@ -48,8 +52,12 @@ _STATUS: dict[int, tuple[TerminationStatus, str]] = {
 class _Callbacks:
     """The cyipopt problem interface over a compiled program, one point at a time."""
 
-    def __init__(self, program: Program, weights: dict[str, float]) -> None:
+    def __init__(self, program: Program, weights: dict[str, float],
+                 stop: Stop | None = None) -> None:
         self.program = program
+        self.stop = stop or Stop()
+        self.last = time.monotonic()
+        self.longest = 0.0
         self.f = program.objective(weights)
         self.jac_rows, self.jac_cols = program.pattern()
         n = program.n_vars
@@ -70,7 +78,9 @@ class _Callbacks:
             return float(self._f1(self._t(x)))
 
     def gradient(self, x: np.ndarray) -> np.ndarray:
-        return jacrev(self._f1)(self._t(x)).cpu().numpy()
+        z = self._t(x).requires_grad_(True)
+        with torch.enable_grad():
+            return _grad(self._f1(z), z).cpu().numpy()
 
     def constraints(self, x: np.ndarray) -> np.ndarray:
         with torch.no_grad():
@@ -80,29 +90,63 @@ class _Callbacks:
         return self.jac_rows, self.jac_cols
 
     def jacobian(self, x: np.ndarray) -> np.ndarray:
-        dense = jacrev(self._c1)(self._t(x)).cpu().numpy()
-        return dense[self.jac_rows, self.jac_cols]
+        m = len(self.program.bounds()[0])
+        z = _copies(self._t(x), m)
+        with torch.enable_grad():
+            # Row k of the batch is row k's own copy of x: one backward pass gives each
+            # row's gradient in its own copy, the whole Jacobian without vmap.
+            dense = _grad(self.program.body(z).diagonal().sum(), z)
+        return dense.cpu().numpy()[self.jac_rows, self.jac_cols]
+
+    def intermediate(self, *progress: Any) -> bool:
+        """After each iteration: go on unless a signal came or the next iteration, as
+        long as the longest so far, would end past the deadline (Ipopt reads its own
+        max_wall_time only after an iteration, however long; their lengths vary
+        tenfold with the line search and the Hessian's cost)."""
+        now = time.monotonic()
+        self.longest = max(self.longest, now - self.last)
+        self.last = now
+        return not self.stop.requested(ahead=self.longest)
 
     def hessianstructure(self) -> tuple[np.ndarray, np.ndarray]:
         return self.hess_rows, self.hess_cols
 
     def hessian(self, x: np.ndarray, lagrange: np.ndarray, obj_factor: float) -> np.ndarray:
         lam = self._t(lagrange)
-
-        def lagrangian(z: torch.Tensor) -> torch.Tensor:
-            value = obj_factor * self._f1(z)
+        z = _copies(self._t(x), len(x))
+        with torch.enable_grad():
+            value = obj_factor * self.f(z)
             if lam.numel():
-                value = value + (lam * self._c1(z)).sum()
-            return value
-        dense = jacrev(jacrev(lagrangian))(self._t(x)).cpu().numpy()
-        return dense[self.hess_rows, self.hess_cols]
+                value = value + (self.program.body(z) * lam).sum(dim=1)
+            # Copy j's gradient, differentiated in its j-th entry: row j of the Hessian.
+            first = _grad(value.sum(), z, create_graph=True)
+            dense = _grad(first.diagonal().sum(), z)
+        return dense.cpu().numpy()[self.hess_rows, self.hess_cols]
+
+
+def _copies(x: torch.Tensor, count: int) -> torch.Tensor:
+    """`count` copies of x as one batch that autograd follows: (count, n)."""
+    return x.expand(count, -1).clone().requires_grad_(True)
+
+
+def _grad(y: torch.Tensor, x: torch.Tensor, create_graph: bool = False) -> torch.Tensor:
+    """dy/dx by reverse mode, zero where y does not depend on x (a constant part).
+
+    Plain autograd, not torch.func: jacrev's vmap imports torch._dynamo on first use,
+    which cost Ipopt 2-7 s before its first iteration on four-variable problems.
+    """
+    if not y.requires_grad:
+        return torch.zeros_like(x)
+    (g,) = torch.autograd.grad(y, x, create_graph=create_graph, allow_unused=True)
+    return torch.zeros_like(x) if g is None else g
 
 
 def solve(problem: Problem, options: SolveOptions, name: str = "ipopt") -> Solution:
     started = time.perf_counter()
     program = compile_problem(problem, torch.device("cpu"))
     weights = _weights(problem, options)
-    callbacks = _Callbacks(program, weights)
+    stop = Stop(options.started().deadline)
+    callbacks = _Callbacks(program, weights, stop)
     lower = np.concatenate([v.lower for v in problem.variables])
     upper = np.concatenate([v.upper for v in problem.variables])
     cl, cu = program.bounds()
@@ -114,9 +158,15 @@ def solve(problem: Problem, options: SolveOptions, name: str = "ipopt") -> Solut
     for v in problem.variables:
         if v.init is not None:
             x0[v.offset:v.offset + v.size] = v.init
-    x, info = nlp.solve(np.clip(x0, lower, upper))
+    callbacks.last = time.monotonic()
+    with stop:
+        x, info = nlp.solve(np.clip(x0, lower, upper))
     term, note = _STATUS.get(int(info["status"]), (TerminationStatus.ERROR,
                                                    str(info["status_msg"])))
+    if int(info["status"]) == _USER_STOP:
+        term = stop.termination(term)
+        note = ("interrupted: the last iterate" if term is TerminationStatus.INTERRUPTED
+                else "the time limit stopped Ipopt: the last iterate")
     has_point = bool(np.all(np.isfinite(x))) and term is not TerminationStatus.UNBOUNDED
     with torch.no_grad():
         xt = torch.as_tensor(x, dtype=program.dtype)[None]
@@ -144,7 +194,7 @@ def _options(nlp: Any, options: SolveOptions, exact_hessian: bool) -> None:
     nlp.add_option("max_iter", int(options.iterations or DEFAULT_ITERATIONS))
     if options.tolerance is not None:
         nlp.add_option("constr_viol_tol", float(options.tolerance))
-    if options.time_limit is not None:
-        nlp.add_option("max_wall_time", float(options.time_limit))
+    if (left := options.remaining()) is not None:  # what compilation left of the limit
+        nlp.add_option("max_wall_time", max(left, 1e-3))
     if not exact_hessian:
         nlp.add_option("hessian_approximation", "limited-memory")

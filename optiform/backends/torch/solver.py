@@ -69,11 +69,10 @@ class Settings:
                                + ", ".join(METHODS))
         if options.starts is not None and options.starts < 1:
             raise BackendError("--starts must be at least 1")
-        deadline = (time.monotonic() + options.time_limit if options.time_limit is not None
-                    else None)
         return Settings(options.starts or DEFAULT_STARTS, device, options.seed,
                         options.iterations or DEFAULT_ITERATIONS,
-                        options.tolerance or FEASIBILITY_TOL, optimizer, deadline)
+                        options.tolerance or FEASIBILITY_TOL, optimizer,
+                        options.started().deadline)
 
 
 @dataclass
@@ -321,6 +320,11 @@ class _Run:
         objective_values = self.objective_values(x)
         if report is None:
             term, note = TerminationStatus.INTERRUPTED, "interrupted: the best point so far"
+        elif verified and self.budget.out_of_time():
+            # The clock, not convergence, ended the search: the point is the best so far.
+            term = TerminationStatus.TIME_LIMIT
+            note = ("the time limit stopped the search: the best verified point so far; "
+                    + _summary(stats, bool(self.problem.objectives)))
         elif verified:
             term = TerminationStatus.LOCALLY_SOLVED
             note = _summary(stats, bool(self.problem.objectives))
