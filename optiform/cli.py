@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import numpy as np
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from optiform import api
 from optiform.backends import BackendError, available_solvers
@@ -30,14 +30,16 @@ from optiform.dsl.printer import format_source
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
+from optiform.terminal import printable
 
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
     from optiform.agents.loop import Agent
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Optimization models in five elements: compile, solve, check.")
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# No emoji codes: `:x:` in a member's name prints as written.
+out = Console(highlight=False, soft_wrap=True, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists=True,
                                            dir_okay=False, readable=True)]
@@ -65,8 +67,14 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
         payload = {"status": "error",
                    "errors": [d.to_dict() for d in errors] or [{"message": str(exc)}]}
         print(json.dumps(payload, indent=2))
-    err.print(str(exc), markup=False)
+    err.print(printable(str(exc), lines=True), markup=False)
     raise typer.Exit(int(code))
+
+
+def _cell(text: str) -> Text:
+    """The user's text (a name, a member, a note) as a table cell: no markup, no emoji,
+    no control characters."""
+    return Text(printable(text))
 
 
 @app.command()
@@ -192,7 +200,7 @@ def show(
         text = api.show(model, "latex" if latex else "markdown" if markdown else "text")
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
-    sys.stdout.write(text)
+    sys.stdout.write(printable(text, lines=True))
 
 
 @app.command()
@@ -231,8 +239,8 @@ def fmt(
             _fail(exc, False, ExitCode.MODEL_ERROR)
         except ValueError as exc:
             message = str(exc)
-            err.print(message if message.startswith(str(path)) else f"{path}: {message}",
-                      markup=False)
+            err.print(printable(message if message.startswith(str(path))
+                                else f"{path}: {message}", lines=True), markup=False)
             raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
         if check_only:
             if formatted != text:
@@ -300,7 +308,8 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
         if front:
             _print_result(front[0], False)
         raise typer.Exit(int(code))
-    table = Table(title=f"Pareto front of {front[0].problem.name}", title_justify="left")
+    table = Table(title=_cell(f"Pareto front of {front[0].problem.name}"),
+                  title_justify="left")
     names = list(front[0].objectives)
     table.add_column("point", justify="right")
     for name in names:
@@ -364,16 +373,16 @@ def _print_warnings(problem: Problem) -> None:
 def _print_result(result: Result, show_all: bool) -> None:
     problem = result.problem
     summary = Table.grid(padding=(0, 2))
-    summary.add_row("model", escape(problem.name))
+    summary.add_row("model", _cell(problem.name))
     summary.add_row("class", problem.problem_class.value)
     summary.add_row("backend", result.solution.backend)
     summary.add_row("status", result.status)
     for name, value in result.objectives.items():
-        summary.add_row(escape(f"objective {name}"), f"{value:.10g}")
+        summary.add_row(_cell(f"objective {name}"), f"{value:.10g}")
     if result.solution.has_point:
         for o in problem.objectives:
             if o.name not in result.objectives:
-                summary.add_row(escape(f"objective {o.name}"),
+                summary.add_row(_cell(f"objective {o.name}"),
                                 "undefined or too large at this point")
     if result.report is not None:
         verdict = ("feasible (max violation "
@@ -382,13 +391,13 @@ def _print_result(result: Result, show_all: bool) -> None:
                    f"VIOLATED: {len(result.report.violations)} violation(s)")
         summary.add_row("check", verdict)
     if result.solution.message:
-        summary.add_row("note", escape(result.solution.message))
+        summary.add_row("note", _cell(result.solution.message))
     if result.comparison is not None:
-        summary.add_row("compare", escape(_comparison_text(result.comparison)))
+        summary.add_row("compare", _cell(_comparison_text(result.comparison)))
     out.print(summary)
     if result.report is not None and not result.report.feasible:
         for v in result.report.violations[:20]:
-            out.print("  " + v.describe(), markup=False)
+            out.print("  " + printable(v.describe()), markup=False)
     if result.solution.values is None:
         return
     table = Table(title="solution", title_justify="left")
@@ -407,7 +416,7 @@ def _print_result(result: Result, show_all: bool) -> None:
                 hidden += 1
                 continue
             # Names and members are the user's text, never rich markup.
-            table.add_row(escape(name), escape(", ".join(map(str, key))), f"{value:.6g}")
+            table.add_row(_cell(name), _cell(", ".join(map(str, key))), f"{value:.6g}")
             shown += 1
     out.print(table)
     if hidden:
@@ -431,7 +440,7 @@ def _print_samples(result: Result) -> None:
     names = list(result.samples[0].objectives)
     table.add_column("#", justify="right")
     for name in names:
-        table.add_column(escape(name), justify="right")
+        table.add_column(_cell(name), justify="right")
     table.add_column("differs from #1 in")
     for i, r in enumerate(result.samples, start=1):
         x = r.solution.values
@@ -447,7 +456,7 @@ def _print_samples(result: Result) -> None:
         if len(changed) > 6:
             words.append(f"and {len(changed) - 6} more")
         table.add_row(str(i), *(f"{r.objectives[n]:.8g}" for n in names),
-                      escape(", ".join(words)))
+                      _cell(", ".join(words)))
     out.print(table)
 
 
@@ -553,7 +562,7 @@ def eval_(
                                    question_field=question_field, answer_field=answer_field,
                                    console=err)
     except DatasetError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(printable(f"error: {exc}", lines=True), markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
     except LLMError as exc:
         err.print(f"error: {exc}", markup=False)
