@@ -2,7 +2,9 @@
 
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
-solver error, no backend for the class); 6 a solution that fails the check.
+solver error, no backend for the class); 6 a solution that fails the check;
+7 an output could not be written (a full disk: nothing half-written is left);
+141 standard output closed early (`| head`), quietly.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
 infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
 """
@@ -16,7 +18,6 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import numpy as np
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -25,8 +26,9 @@ from optiform.backends import BackendError, available_solvers
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
-from optiform.dsl.parser import parse_file
+from optiform.dsl.parser import read_model
 from optiform.dsl.printer import format_source
+from optiform.output import GuardedOutput, OutputError, Terminal, write_atomic
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
@@ -35,11 +37,10 @@ from optiform.terminal import printable
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
     from optiform.agents.loop import Agent
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(cls=GuardedOutput, add_completion=False, no_args_is_help=True,
                   help="Optimization models in five elements: compile, solve, check.")
-# No emoji codes: `:x:` in a member's name prints as written.
-out = Console(highlight=False, soft_wrap=True, emoji=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Terminal()
+err = Terminal(stderr=True)
 
 ModelPath = Annotated[Path, typer.Argument(help="The model file (.opt).", exists=True,
                                            dir_okay=False, readable=True)]
@@ -217,7 +218,9 @@ def export(
         _fail(exc, False, ExitCode.MODEL_ERROR)
     except BackendError as exc:
         _fail(exc, False, ExitCode.NO_SOLUTION)
-    out.print(f"wrote {output}", markup=False)
+    except OutputError as exc:
+        _fail(exc, False, ExitCode.OUTPUT_ERROR)
+    out.print(printable(f"wrote {output}"), markup=False)
 
 
 @app.command()
@@ -231,9 +234,8 @@ def fmt(
     """Print models in canonical form (round-trip safe)."""
     unformatted = []
     for path in models:
-        text = path.read_text(encoding="utf-8")
         try:
-            parse_file(path)
+            text = read_model(path)
             formatted = format_source(text, str(path))
         except DiagnosticError as exc:
             _fail(exc, False, ExitCode.MODEL_ERROR)
@@ -243,10 +245,13 @@ def fmt(
                                 else f"{path}: {message}", lines=True), markup=False)
             raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
         if check_only:
-            if formatted != text:
+            if formatted.encode("utf-8") != path.read_bytes():  # a BOM or "\r\n" is unformatted
                 unformatted.append(path)
         elif write:
-            path.write_text(formatted, encoding="utf-8")
+            try:
+                write_atomic(path, formatted)
+            except OutputError as exc:
+                _fail(exc, False, ExitCode.OUTPUT_ERROR)
         else:
             sys.stdout.write(formatted)
     if unformatted:
