@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optiform import api
+from optiform.arguments import ArgumentError
 from optiform.backends import BackendError, available_solvers
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
@@ -70,6 +71,15 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
         print(json.dumps(payload, indent=2))
     err.print(printable(str(exc), lines=True), markup=False)
     raise typer.Exit(int(code))
+
+
+_FLAGS = {"points": "--pareto", "objectives": "--lexicographic"}
+
+
+def _usage(exc: ArgumentError) -> NoReturn:
+    """An option's value the API refused: a usage error (exit 2) naming the option."""
+    flag = _FLAGS.get(exc.argument, "--" + exc.argument.replace("_", "-"))
+    raise typer.BadParameter(exc.reason, param_hint=flag)
 
 
 def _cell(text: str) -> Text:
@@ -145,6 +155,8 @@ def solve(
             starts=starts, device=device, seed=seed, iterations=iterations,
             tolerance=tolerance, optimizer=optimizer, solver=solver, samples=samples,
             temperature=temperature, compare=compare)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:
@@ -163,6 +175,8 @@ def check(model: ModelPath, data: DataOption = None,
     """Parse and check a model against its data, without solving it."""
     try:
         problem = api.check(model, data, max_size=max_size)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     _print_warnings(problem)
@@ -214,6 +228,8 @@ def export(
     """Write the grounded model in a standard format (.lp, .mps with HiGHS; .nl with Pyomo)."""
     try:
         api.export(model, output, data, max_size=max_size)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     except BackendError as exc:
@@ -279,6 +295,8 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
         if compare and sampled and front and front[0].verified:
             exact = loaded.pareto(points, "highs", order or None, time_limit=time_limit,
                                   mip_gap=mip_gap)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except BackendError as exc:

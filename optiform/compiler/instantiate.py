@@ -65,6 +65,13 @@ def instantiate(model: A.ModelDecl, data: Mapping[str, DataItem] | None = None,
     return _Builder(model, dict(data or {}), max_size).build()
 
 
+def _out_of_memory(name: str, span: Span | None, limit: int) -> Diagnostic:
+    """Grounding `name` ran out of memory below the size limit: it was raised too far."""
+    return Diagnostic(f"grounding `{name}` needs more memory than this machine has", span,
+                      f"the limit on rows is {limit:,} (--max-size): lower it to have "
+                      "the expansion that is too large named, or restrict it with a filter")
+
+
 class _Builder:
     def __init__(self, model: A.ModelDecl, data: dict[str, DataItem], max_size: int) -> None:
         self.model = model
@@ -115,6 +122,8 @@ class _Builder:
                     self.scope.params[decl.name] = self._param(decl)
             except EvalError as exc:
                 self.fail(exc, decl.name)
+            except MemoryError:
+                self.fail(_out_of_memory(decl.name, decl.span, self.scope.max_size), decl.name)
         variables = self._variables()
         lin = Linearizer(self.ev)
         objectives = []
@@ -126,6 +135,8 @@ class _Builder:
                                             lin.terms(o.expr, Frame.scalar()), o))
             except EvalError as exc:
                 self.fail(exc)
+            except MemoryError:
+                self.fail(_out_of_memory(o.name, o.span, self.scope.max_size))
         constraints = []
         for c in self.model.constraints:
             if c.name in self.failed or self.blocked(c.index, c.expr):
@@ -137,6 +148,8 @@ class _Builder:
                 constraints.append(block)
             except EvalError as exc:
                 self.fail(exc)
+            except MemoryError:
+                self.fail(_out_of_memory(c.name, c.span, self.scope.max_size))
         for objective in objectives:
             try:
                 self._check_numbers(objective.name, np.zeros((1, 0), dtype=np.int64),
@@ -634,6 +647,9 @@ class _Builder:
                                       _factors(frame))
             except EvalError as exc:
                 self.fail(exc, v.name)
+                continue
+            except MemoryError:
+                self.fail(_out_of_memory(v.name, v.span, self.scope.max_size), v.name)
                 continue
             self.scope.variables[v.name] = block
             blocks.append(block)

@@ -320,3 +320,47 @@ def test_a_string_member_that_looks_like_a_number_receives_json_data(tmp_path: P
     model = ('sets\n  I = {"1", b}\nparameters\n  c[I]\nvariables\n  x[I] in [1, 2]\n'
              "objective\n  minimize o: sum(i in I) c[i] * x[i]\n")
     assert optiform.loads(model, data=path).solve().objectives == {"o": 7.0}
+
+
+# ---- sizes while grounding ----------------------------------------------------------
+
+
+def test_a_product_of_sets_past_the_size_limit() -> None:
+    # was: `P = I*I*I*I` built with no size check (MemoryError, 181 GiB)
+    text = "sets\n  I = 1..300\n  P = I*I*I*I\nvariables\n  x\n"
+    with pytest.raises(DiagnosticError) as info, guard(30):
+        optiform.loads(text, file="m.opt").compile()
+    d = info.value.diagnostics[0]
+    assert "this product of sets would create 8,100,000,000 rows" in d.message
+    assert d.span is not None and (d.span.line, d.span.column) == (3, 7)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the memory bound is RLIMIT_AS, Linux")
+@pytest.mark.parametrize("text", [
+    "sets\n  I = 1..200\n  P = I*I*I*I\nvariables\n  x\n",
+    "sets\n  I = 1..200\nvariables\n  x[I, I, I, I]\n",
+    "sets\n  I = 1..200\nvariables\n  x\nconstraints\n"
+    "  c: sum(i in I, j in I, k in I, l in I) (i * j * k * l) * x >= 1\n",
+])
+def test_a_limit_raised_past_the_memory_is_an_error(text: str) -> None:
+    # was: `--max-size 2000000000` ending in a MemoryError traceback
+    with pytest.raises(DiagnosticError) as info, guard(60):
+        optiform.loads(text, file="m.opt", max_size=2_000_000_000).compile()
+    check_diagnostics(info.value, {"m.opt": text})
+    assert "needs more memory than this machine has" in info.value.diagnostics[0].message
+
+
+@pytest.mark.parametrize(("args", "flag"), [
+    (["--starts", "10000000", "--backend", "torch"], "--starts"),
+    (["--temperature", "inf", "--backend", "gflownet"], "--temperature"),
+    (["--device", "bogus", "--backend", "torch"], "--device"),
+    (["--seed", str(2**70)], "--seed"),
+    (["--max-size", "0"], "--max-size"),
+    (["--pareto", "3", "--seed", "-1", "--backend", "gflownet"], "--seed"),
+])
+def test_option_values_are_usage_errors(args: list[str], flag: str) -> None:
+    # was: tracebacks from torch (`--seed 2**70`, `--device bogus`) or a run out of memory
+    result = runner.invoke(app, ["solve", str(ROOT / "examples" / "knapsack.opt"), *args])
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for {flag}" in result.output and result.exception is not None
+    assert isinstance(result.exception, SystemExit)
