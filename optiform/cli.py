@@ -6,13 +6,16 @@ solver error, no backend for the class); 6 a solution that fails the check;
 7 an output could not be written (a full disk: nothing half-written is left);
 141 standard output closed early (`| head`), quietly.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
-infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
+infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails;
+`eval` exits 5 when endpoint errors left problems unrecorded (every request
+failing included).
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -22,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from optiform import api
-from optiform.arguments import ArgumentError
+from optiform.arguments import ArgumentError, number
 from optiform.backends import BackendError, available_solvers
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
@@ -523,10 +526,10 @@ def ask(
     from optiform.agents.loop import FormalizationFailed
     from optiform.agents.transcript import RunFolder
 
-    text = sys.stdin.read() if question == "-" else question
+    text = _stdin_text() if question == "-" else question
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples,
                    lambda a: err.print(a.summary(), markup=False))
-    folder = RunFolder.create(runs_dir, text)
+    folder = RunFolder.create(_writable_folder(runs_dir), text)
     err.print(f"run folder: {folder.path}", markup=False)
     try:
         found = agent.run(text, folder)
@@ -577,8 +580,12 @@ def eval_(
     from optiform.agents.evaluation import summary_table as eval_table
     from optiform.agents.llm import LLMError
 
-    tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
+    try:
+        tolerance = DEFAULT_TOLERANCE if tolerance is None else number("tolerance", tolerance)
+    except ArgumentError as exc:
+        _usage(exc)
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples)
+    runs_dir = _writable_folder(runs_dir)
     try:
         summaries = evaluate_files(datasets, agent, runs_dir, output=output,
                                    concurrency=concurrency, tolerance=tolerance, limit=limit,
@@ -598,6 +605,38 @@ def eval_(
         if s.errors:
             err.print(f"{s.dataset}: {s.errors} problem(s) hit endpoint errors and were not "
                       "recorded; run the same command again to retry them", markup=False)
+    if any(s.errors for s in summaries):  # an incomplete evaluation is not a result
+        raise typer.Exit(int(ExitCode.NO_SOLUTION))
+
+
+def _stdin_text() -> str:
+    """The question from standard input (`ask -`), which must be UTF-8 text."""
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.read() if stream is not None else (sys.stdin.read() if sys.stdin else "")
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise typer.BadParameter(f"standard input is not UTF-8 text: byte "
+                                 f"0x{raw[exc.start]:02x} at offset {exc.start}",
+                                 param_hint="QUESTION") from None
+
+
+def _writable_folder(path: Path) -> Path:
+    """--runs-dir, made if missing and tried for writing before any request is sent."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except (FileExistsError, NotADirectoryError):
+        raise typer.BadParameter(f"`{path}` is a file, not a folder",
+                                 param_hint="--runs-dir") from None
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write in `{path}`: {exc.strerror}",
+                                 param_hint="--runs-dir") from None
+    return path
+
 
 def main() -> None:
     app()
