@@ -183,10 +183,10 @@ def check(model: ModelPath, data: DataOption = None,
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     _print_warnings(problem)
-    out.print(f"{model}: ok - {problem.problem_class.value}, "
-              f"{_count(problem.n_vars, 'variable')}, "
-              f"{_count(problem.n_rows, 'constraint row')}, "
-              f"{_count(len(problem.objectives), 'objective')}")
+    out.print(printable(f"{model}: ok - {problem.problem_class.value}, "
+                        f"{_count(problem.n_vars, 'variable')}, "
+                        f"{_count(problem.n_rows, 'constraint row')}, "
+                        f"{_count(len(problem.objectives), 'objective')}"), markup=False)
 
 
 def _count(n: int, noun: str) -> str:
@@ -275,7 +275,7 @@ def fmt(
             sys.stdout.write(formatted)
     if unformatted:
         for path in unformatted:
-            err.print(f"{path}: not formatted", markup=False)
+            err.print(printable(f"{path}: not formatted"), markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR))
 
 
@@ -351,7 +351,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                   f"({where})", markup=False)
     if comparison is not None and summary is not None:
         if comparison["hypervolume"] is None:
-            out.print(f"compare: {comparison['message']}", markup=False)
+            out.print(printable(f"compare: {comparison['message']}"), markup=False)
         else:
             share = (summary.hypervolume or 0.0) / comparison["hypervolume"] \
                 if comparison["hypervolume"] else float("nan")
@@ -360,7 +360,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                       f"{comparison['found']} of them and {100 * share:.4g}% of that "
                       "hypervolume", markup=False)
     if plot is not None:
-        out.print(f"front drawn to {plot}", markup=False)
+        out.print(printable(f"front drawn to {plot}"), markup=False)
     raise typer.Exit(int(code))
 
 
@@ -386,7 +386,7 @@ def _plot_failed(exc: PlotError, as_json: bool) -> NoReturn:
     """`--plot` cannot be honoured: a usage error (exit 2), on one plain line."""
     if as_json:
         print(json.dumps({"status": "error", "errors": [{"message": str(exc)}]}, indent=2))
-    err.print(f"--plot: {exc}", markup=False)
+    err.print(printable(f"--plot: {exc}"), markup=False)
     raise typer.Exit(2)
 
 
