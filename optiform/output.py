@@ -47,14 +47,15 @@ def write_atomic(path: str | Path, data: str | bytes | Path) -> None:
     """Write `data` (text as UTF-8, bytes, or the contents of the file at a `Path`) to
     `path` through a temporary file beside it, renamed over it once complete; on
     failure the temporary file is removed and `path` is untouched. Keeps an existing
-    file's permissions."""
-    path = Path(path)
+    file's permissions; a symbolic link is written through, not replaced."""
+    shown = Path(path)
+    path = Path(os.path.realpath(shown))
     check_target(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
-        raise OutputError(f"cannot write `{path}`: {exc.strerror}") from None
+        raise OutputError(f"cannot write `{shown}`: {exc.strerror}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             if isinstance(data, Path):
@@ -70,7 +71,7 @@ def write_atomic(path: str | Path, data: str | bytes | Path) -> None:
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         left = "it is unchanged" if path.exists() else "nothing was written"
-        raise OutputError(f"cannot write `{path}`: {exc.strerror or exc}; {left}") from None
+        raise OutputError(f"cannot write `{shown}`: {exc.strerror or exc}; {left}") from None
 
 
 def _umask() -> int:

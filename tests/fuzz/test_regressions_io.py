@@ -363,3 +363,15 @@ def test_option_values_are_usage_errors(args: list[str], flag: str) -> None:
     assert result.exit_code == 2, result.output
     assert f"Invalid value for {flag}" in result.output and result.exception is not None
     assert isinstance(result.exception, SystemExit)
+
+
+def test_fmt_write_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> None:
+    real = tmp_path / "real.opt"
+    real.write_text("variables\n    x>=0\n", encoding="utf-8")
+    real.chmod(0o640)
+    link = tmp_path / "link.opt"
+    link.symlink_to(real)
+    assert runner.invoke(app, ["fmt", "--write", str(link)]).exit_code == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8").endswith("  x >= 0\n")
+    assert real.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.opt", "real.opt"]
