@@ -222,9 +222,24 @@ def _top_level_keys(text: str) -> dict[str, int]:
     return found
 
 
+# PyYAML's scanner takes time quadratic in the depth of `[` and `{` (3,000 levels: 3 s,
+# and minutes for more); data nests a few levels, so deeper text is refused unread.
+MAX_YAML_FLOW_DEPTH = 200
+
+
 def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
     import yaml  # only here: most runs read no YAML
 
+    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    step = (np.isin(raw, (ord("["), ord("{"))).astype(np.int32)
+            - np.isin(raw, (ord("]"), ord("}"))))
+    depth = np.cumsum(step)
+    if len(depth) and int(depth.max()) > MAX_YAML_FLOW_DEPTH:
+        at = int(np.argmax(depth > MAX_YAML_FLOW_DEPTH))
+        offset = len(raw[:at].tobytes().decode("utf-8", "replace"))
+        raise _error(f"the YAML is nested too deeply to read (more than "
+                     f"{MAX_YAML_FLOW_DEPTH} levels of `[` and `{{`)",
+                     _span_of(text, file, offset, 1), text=text)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         if root is not None:

@@ -375,3 +375,15 @@ def test_fmt_write_through_a_symbolic_link_keeps_the_link(tmp_path: Path) -> Non
     assert link.is_symlink() and real.read_text(encoding="utf-8").endswith("  x >= 0\n")
     assert real.stat().st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.opt", "real.opt"]
+
+
+def test_yaml_brackets_nested_deeply_are_refused_quickly(tmp_path: Path) -> None:
+    # was: no answer within 20 s on a loaded machine (PyYAML's scanner is quadratic in
+    # the depth of `[`: 3,000 levels took 3 s alone); found by test_broken_data_files_long
+    path = tmp_path / "d.yaml"
+    path.write_bytes(b"[" * 3000 + b"PLANTS: [a]\n")
+    started = time.perf_counter()
+    d = _data_error(path).diagnostics[0]
+    assert time.perf_counter() - started < 1
+    assert "nested too deeply" in d.message and d.span is not None
+    assert (d.span.line, d.span.column) == (1, 201)
