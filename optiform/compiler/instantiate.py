@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,7 @@ from optiform.compiler.linearize import Linearizer, add
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
-from optiform.dsl.data import DataItem, Table
+from optiform.dsl.data import DataItem, Table, data_source
 
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
 _RANGE_WARNING = 1e9  # largest / smallest nonzero coefficient in one block
@@ -170,9 +171,8 @@ class _Builder:
             path = item.span.file
             if path not in sources and not isinstance(item.value, Table):
                 try:
-                    with open(path, encoding="utf-8") as fh:
-                        sources[path] = fh.read()
-                except OSError:
+                    sources[path] = data_source(Path(path))
+                except DiagnosticError:  # gone or changed since it was read
                     pass
         return sources
 

@@ -57,11 +57,10 @@ def load_data(path: str | Path) -> dict[str, DataItem]:
                                           "check the path given to --data", kind="data")])
     if path.is_dir():
         return _load_csv_folder(path)
-    text = read_text(path)
     if path.suffix.lower() == ".json":
-        return _load_json(text, str(path))
+        return _load_json(data_source(path), str(path))
     if path.suffix.lower() in (".yaml", ".yml"):
-        return _load_yaml(text, str(path))
+        return _load_yaml(data_source(path), str(path))
     raise DiagnosticError([Diagnostic(
         f"cannot read data from `{path}`", Span(str(path), 1, 1),
         "use a .json, .yaml or .yml file, or a folder of .csv files", kind="data")])
@@ -105,6 +104,22 @@ def read_bytes(path: Path, limit: int = MAX_DATA_BYTES, kind: str = "data") -> b
             f"`{path}` is larger than {_size(limit)}, the most optiform reads", where,
             "split it, or read the data in Python and pass a mapping", kind=kind)])
     return raw
+
+
+# The line breaks of YAML (1.1, as PyYAML reads it); JSON's whitespace holds "\r" too.
+_BREAKS = {".json": re.compile("\r\n?"), ".yaml": re.compile("\r\n?|[\x85\u2028\u2029]"),
+           ".yml": re.compile("\r\n?|[\x85\u2028\u2029]")}
+
+
+def data_source(path: Path) -> str:
+    """A JSON or YAML file's text with its line breaks as "\n": the lines its reader
+    counts are then the lines a diagnostic quotes (a bare "\r" ends a line in YAML, so
+    PyYAML's line 40 would be line 1 of the text split at "\n"). Replacing a break by
+    another changes no value: raw breaks cannot stand inside JSON strings, and YAML
+    folds them alike."""
+    text = read_text(path)
+    breaks = _BREAKS.get(path.suffix.lower())
+    return breaks.sub("\n", text) if breaks is not None else text
 
 
 def _size(n: int) -> str:

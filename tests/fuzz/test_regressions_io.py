@@ -387,3 +387,25 @@ def test_yaml_brackets_nested_deeply_are_refused_quickly(tmp_path: Path) -> None
     assert time.perf_counter() - started < 1
     assert "nested too deeply" in d.message and d.span is not None
     assert (d.span.line, d.span.column) == (1, 201)
+
+
+@pytest.mark.parametrize("brk", ["\r", "\r\n", "\x85", "\u2028"])
+def test_yaml_with_other_line_breaks_is_located_on_its_lines(tmp_path: Path, brk: str) -> None:
+    # was: "invalid YAML" at line 4 of a text that, split at "\n", had one line (PyYAML
+    # counts "\r", U+0085 and U+2028 as line breaks); found by test_broken_data_files_long
+    # with bare-CR line ends
+    path = tmp_path / "d.yaml"
+    path.write_text(brk.join(["I: [a]", "c:", "  a: 1", " , b: 2", ""]), encoding="utf-8")
+    exc = _data_error(path)
+    d = exc.diagnostics[0]
+    assert d.span is not None and d.span.line == 4
+    assert "   4 |  , b: 2" in str(exc)
+
+
+def test_json_with_bare_cr_line_ends_is_located_on_its_lines(tmp_path: Path) -> None:
+    path = tmp_path / "d.json"
+    path.write_text('{"I": ["a", "b"],\r "c": {"a": 1,\r "a": 2}}', encoding="utf-8")
+    exc = _data_error(path)
+    assert "   3 |  \"a\": 2}}" in str(exc)
+    d = exc.diagnostics[0]
+    assert d.span is not None and (d.span.line, d.span.column) == (3, 2)
