@@ -57,10 +57,11 @@ def load_data(path: str | Path) -> dict[str, DataItem]:
                                           "check the path given to --data", kind="data")])
     if path.is_dir():
         return _load_csv_folder(path)
+    text = read_text(path)  # first: a FIFO or a device is refused whatever its name
     if path.suffix.lower() == ".json":
-        return _load_json(data_source(path), str(path))
+        return _load_json(_line_breaks(text, path), str(path))
     if path.suffix.lower() in (".yaml", ".yml"):
-        return _load_yaml(data_source(path), str(path))
+        return _load_yaml(_line_breaks(text, path), str(path))
     raise DiagnosticError([Diagnostic(
         f"cannot read data from `{path}`", Span(str(path), 1, 1),
         "use a .json, .yaml or .yml file, or a folder of .csv files", kind="data")])
@@ -117,7 +118,10 @@ def data_source(path: Path) -> str:
     PyYAML's line 40 would be line 1 of the text split at "\n"). Replacing a break by
     another changes no value: raw breaks cannot stand inside JSON strings, and YAML
     folds them alike."""
-    text = read_text(path)
+    return _line_breaks(read_text(path), path)
+
+
+def _line_breaks(text: str, path: Path) -> str:
     breaks = _BREAKS.get(path.suffix.lower())
     return breaks.sub("\n", text) if breaks is not None else text
 
