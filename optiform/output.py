@@ -100,9 +100,7 @@ class GuardedOutput(TyperGroup):
             _silence_stdout()
             raise typer.Exit(141) from None
         except OSError as exc:
-            # A write error without a file name: files are written through
-            # `write_atomic`, which says which; what is left is standard output.
-            if exc.errno not in _WRITE_ERRORS or exc.filename is not None:
+            if exc.errno not in _WRITE_ERRORS or not _from_printing(exc):
                 raise
             _silence_stdout()
             print(f"error: cannot write to standard output: {exc.strerror or exc}",
@@ -111,6 +109,19 @@ class GuardedOutput(TyperGroup):
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
+# Where standard output is written: rich's console, the commands' own `print`s, and the
+# flush above. Files are written elsewhere (`write_atomic` says which one failed).
+_PRINTERS = (os.path.join("rich", "console.py"), os.path.join("optiform", "cli.py"),
+             os.path.join("optiform", "output.py"))
+
+
+def _from_printing(exc: OSError) -> bool:
+    """Whether the failed write was one to standard output: the innermost frame of its
+    traceback is one of the places that print (a write to a file fails elsewhere)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_filename.endswith(_PRINTERS)
 
 
 def _silence_stdout() -> None:
