@@ -9,6 +9,7 @@ its exit code, never a traceback or a silent success.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -115,3 +116,15 @@ def test_a_resume_file_that_is_not_utf8_or_odd_is_redone(tmp_path: Path) -> None
     path.write_bytes(b"\xff\xfe\n[1, 2]\n42\n" + b"[" * 100_000 + b"\n{\"id\": 7}\n"
                      + json.dumps(good).encode() + b"\n")
     assert list(read_output(path)) == ["1"]
+
+
+def test_a_dataset_or_results_file_that_is_a_fifo(tmp_path: Path) -> None:
+    # was: blocked forever waiting for a writer
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("no FIFOs on this platform")
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    with pytest.raises(DatasetError, match="is a FIFO, not a file"):
+        load_dataset(fifo)
+    with pytest.raises(DatasetError, match="not a file"):
+        read_output(fifo)
