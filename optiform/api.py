@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from optiform import arguments as arg
 from optiform.backends import BackendError, SolveOptions, auto_note, choose, write
 from optiform.backends.base import objective_stages
 from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
@@ -93,15 +94,24 @@ class Model:
         names Pyomo's solver; `starts` to `optimizer` steer the local NLP methods,
         `samples` and `temperature` the sampler (see SolveOptions); `compare` also
         solves with HiGHS and reports the gap of this answer to its optimum."""
+        options = SolveOptions(
+            arg.optional_number("time_limit", time_limit, infinite=True),
+            arg.optional_number("mip_gap", mip_gap), arg.weights("weights", weights),
+            arg.names("lexicographic", lexicographic), verbose=arg.flag("verbose", verbose),
+            starts=arg.optional_integer("starts", starts, 1, arg.MAX_STARTS),
+            device=arg.device("device", device), seed=arg.integer("seed", seed, 0, arg.MAX_SEED),
+            iterations=arg.optional_integer("iterations", iterations, 1, arg.MAX_ITERATIONS),
+            tolerance=arg.optional_number("tolerance", tolerance, positive=True),
+            optimizer=arg.optional_text("optimizer", optimizer),
+            samples=arg.optional_integer("samples", samples, 1, arg.MAX_SAMPLES),
+            temperature=arg.optional_number("temperature", temperature, positive=True))
+        arg.text("backend", backend)
+        arg.optional_text("solver", solver)
+        arg.flag("compare", compare)
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         problem = self.compile()
         timings["compile"] = time.perf_counter() - t0
-        options = SolveOptions(time_limit, mip_gap, dict(weights or {}),
-                               tuple(lexicographic or ()), verbose=verbose, starts=starts,
-                               device=device, seed=seed, iterations=iterations,
-                               tolerance=tolerance, optimizer=optimizer, samples=samples,
-                               temperature=temperature)
         result = solve(problem, backend, options, timings, solver)
         if compare:
             result.comparison = comparison(result, options)
@@ -113,9 +123,14 @@ class Model:
                temperature: float | None = None, device: str | None = None) -> Front:
         """Points of the trade-off between two or three objectives (see `pareto`); with
         backend `gflownet`, sampled (`seed` to `device` steer the sampler)."""
-        return pareto(self.compile(), points, backend,
-                      SolveOptions(time_limit, mip_gap, seed=seed, iterations=iterations,
-                                   temperature=temperature, device=device), objectives)
+        options = SolveOptions(
+            arg.optional_number("time_limit", time_limit, infinite=True),
+            arg.optional_number("mip_gap", mip_gap),
+            seed=arg.integer("seed", seed, 0, arg.MAX_SEED),
+            iterations=arg.optional_integer("iterations", iterations, 1, arg.MAX_ITERATIONS),
+            temperature=arg.optional_number("temperature", temperature, positive=True),
+            device=arg.device("device", device))
+        return pareto(self.compile(), points, backend, options, objectives)
 
 
 def load(path: str | Path, data: DataArg = None, *,
@@ -124,20 +139,25 @@ def load(path: str | Path, data: DataArg = None, *,
 
     `max_size` bounds the rows one index expansion may create while grounding.
     """
-    decl = parse_file(path)
-    return Model(decl, _data(data, decl), max_size)
+    model_path = arg.path("path", path)
+    size = arg.integer("max_size", max_size, 1, arg.MAX_SIZE)
+    decl = parse_file(model_path)
+    return Model(decl, _data(data, decl), size)
 
 
 def loads(text: str, data: DataArg = None, file: str = "<model>", *,
           max_size: int = DEFAULT_MAX_SIZE) -> Model:
     """Parse model text given as a string."""
-    decl = parse(text, file)
-    return Model(decl, _data(data, decl), max_size)
+    source, name = arg.text("text", text), arg.text("file", file)
+    size = arg.integer("max_size", max_size, 1, arg.MAX_SIZE)
+    decl = parse(source, name)
+    return Model(decl, _data(data, decl), size)
 
 
 def _data(data: DataArg, decl: A.ModelDecl) -> dict[str, DataItem]:
     """Data items by name; a pandas value becomes tables of arrays, read by what the
     model declares its name as (dsl/tabular.py)."""
+    arg.data("data", data)
     if data is None:
         return {}
     if isinstance(data, (str, Path)):
@@ -162,8 +182,9 @@ def check(path: str | Path, data: DataArg = None, *,
 def show(path: str | Path, style: str = "text", data: DataArg = None) -> str:
     """The model as mathematics (text, latex or markdown): from the file alone, or
     with what `data` gives the sets and parameters the model leaves to it."""
+    arg.choice("style", style, ("text", "latex", "markdown"))
     if data is None:
-        return render(parse_file(path), style)
+        return render(parse_file(arg.path("path", path)), style)
     model = load(path, data)
     return render(model.decl, style, data_summaries(model.compile(), set(model.data)))
 
@@ -171,6 +192,7 @@ def show(path: str | Path, style: str = "text", data: DataArg = None) -> str:
 def export(path: str | Path, out: str | Path, data: DataArg = None, *,
            max_size: int = DEFAULT_MAX_SIZE) -> Path:
     """Ground a model over its data and write it as .lp, .mps or .nl (by `out`'s suffix)."""
+    arg.path("out", out)
     problem = load(path, data, max_size=max_size).compile()
     write(problem.lowered or problem, out)
     return Path(out)
@@ -178,6 +200,15 @@ def export(path: str | Path, out: str | Path, data: DataArg = None, *,
 
 def solve(problem: Problem, backend: str = "auto", options: SolveOptions | None = None,
           timings: dict[str, float] | None = None, solver: str | None = None) -> Result:
+    """Solve a compiled problem (`Model.compile()`) and check the point; `Model.solve`
+    takes the options one by one."""
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem: expected a Problem (Model.compile()), not "
+                        f"{type(problem).__name__}")
+    if options is not None and not isinstance(options, SolveOptions):
+        raise TypeError(f"options: expected SolveOptions, not {type(options).__name__}")
+    arg.text("backend", backend)
+    arg.optional_text("solver", solver)
     # The clock starts here: finding the backend may import it (Pyomo, torch), and that
     # counts against the time limit too.
     options = (options or SolveOptions()).started()
@@ -347,8 +378,15 @@ def pareto(problem: Problem, points: int = 10, backend: str = "auto",
     Ctrl-C (or SIGTERM) stops the sweep: the `Front` then holds the
     non-dominated points found so far and says `interrupted`.
     """
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem: expected a Problem (Model.compile()), not "
+                        f"{type(problem).__name__}")
+    arg.integer("points", points, hi=arg.MAX_SAMPLES)  # under 2: the diagnostic below
+    arg.text("backend", backend)
+    if options is not None and not isinstance(options, SolveOptions):
+        raise TypeError(f"options: expected SolveOptions, not {type(options).__name__}")
     base = options or SolveOptions()
-    names = list(objectives or [o.name for o in problem.objectives])
+    names = list(arg.names("objectives", objectives) or [o.name for o in problem.objectives])
     if len(set(names)) != len(names) or len(names) not in (2, 3) or points < 2:
         twice = [n for n in dict.fromkeys(names) if names.count(n) > 1]
         have = (f"`{twice[0]}` is named twice" if twice

@@ -3,10 +3,13 @@
 Exit codes: 0 solved and checked; 1 the model or its data is wrong;
 2 usage (typer); 3 infeasible; 4 unbounded; 5 no solution (time limit,
 solver error, no backend for the class, an optional library not installed);
-6 a solution that fails the check; 130 interrupted (Ctrl-C, SIGTERM) before any
-point.
+6 a solution that fails the check; 7 an output could not be written (a full
+disk: nothing half-written is left); 130 interrupted (Ctrl-C, SIGTERM) before
+any point; 141 standard output closed early (`| head`), quietly.
 `ask` exits 1 when no verified model was reached (3/4 when the last one was
-infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails.
+infeasible/unbounded), 2 without an endpoint, 5 when the endpoint fails;
+`eval` exits 5 when endpoint errors left problems unrecorded (every request
+failing included).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import os
 import re
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from importlib import metadata
@@ -26,12 +30,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import numpy as np
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from optiform import api
 from optiform.answers import key_columns, nonzero_rows
+from optiform.arguments import ArgumentError, number
 from optiform.backends import BackendError, available_solvers
 from optiform.backends.pyomo.solvers import pyomo_installed
 from optiform.batching.command import batch
@@ -40,14 +44,16 @@ from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.compiler.ir import Problem
 from optiform.diagnostics import DiagnosticError
 from optiform.display import TOLERANCE, constraint_rows, shown
-from optiform.dsl.parser import parse_file
+from optiform.dsl.parser import read_model
 from optiform.dsl.printer import format_source
 from optiform.extras import MissingExtra, install_line
-from optiform.output import WRITERS, OutputError, prepare, write_answer
+from optiform.output import WRITERS, prepare, write_answer
 from optiform.pareto import reference_point
 from optiform.plot import PlotError, check_plot_path, plot_fronts, require_matplotlib
 from optiform.solution import ExitCode, Result
 from optiform.streams import stdout_to_stderr
+from optiform.terminal import printable
+from optiform.writing import GuardedOutput, OutputError, Terminal, write_atomic
 
 if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
     from optiform.agents.loop import Agent, FormalizationResult
@@ -55,11 +61,11 @@ if TYPE_CHECKING:  # the agent's modules load only for `ask` and `eval`
 # Piped or redirected output is for a file or a report: tables as wide as their contents,
 # never cut at rich's default of 80 columns (a terminal's own width still applies).
 WIDTH = None if sys.stdout.isatty() else 1000
-out = Console(highlight=False, soft_wrap=True, width=WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Terminal(width=WIDTH)
+err = Terminal(stderr=True)
 
 
-class _Commands(typer.core.TyperGroup):
+class _Commands(GuardedOutput):
     """Any command that reaches for a library the install lacks ends on its install line."""
 
     def invoke(self, ctx: Any) -> Any:  # click's Context, wherever this typer keeps it
@@ -159,8 +165,23 @@ def _fail(exc: Exception, as_json: bool, code: ExitCode) -> None:
         payload = {"status": "error",
                    "errors": [d.to_dict() for d in errors] or [{"message": str(exc)}]}
         print(json.dumps(payload, indent=2))
-    err.print(str(exc), markup=False)
+    err.print(printable(str(exc), lines=True), markup=False)
     raise typer.Exit(int(code))
+
+
+_FLAGS = {"points": "--pareto", "objectives": "--lexicographic"}
+
+
+def _usage(exc: ArgumentError) -> NoReturn:
+    """An option's value the API refused: a usage error (exit 2) naming the option."""
+    flag = _FLAGS.get(exc.argument, "--" + exc.argument.replace("_", "-"))
+    raise typer.BadParameter(exc.reason, param_hint=flag)
+
+
+def _cell(text: str) -> Text:
+    """The user's text (a name, a member, a note) as a table cell: no markup, no emoji,
+    no control characters."""
+    return Text(printable(text))
 
 
 @app.command(cls=_Command)
@@ -247,6 +268,8 @@ def solve(
                 starts=starts, device=device, seed=seed, iterations=iterations,
                 tolerance=tolerance, optimizer=optimizer, solver=solver, samples=samples,
                 temperature=temperature, compare=compare)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except (BackendError, MissingExtra) as exc:
@@ -319,7 +342,7 @@ def _print_rows(result: Result, show_all: bool) -> None:
                             ("slack", "right")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for r in rows[:200] if not show_all else rows:
-        table.add_row(escape(r.constraint), escape(", ".join(map(str, r.index))),
+        table.add_row(_cell(r.constraint), _cell(", ".join(map(str, r.index))),
                       "" if r.dual is None else shown(r.dual),
                       "" if r.slack is None else shown(r.slack))
     out.print(table)
@@ -349,14 +372,16 @@ def check(model: ModelPath, data: DataOption = None,
     """Parse and check a model against its data, without solving it."""
     try:
         problem = api.check(model, data, max_size=max_size)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     _print_warnings(problem)
-    out.print(f"{model}: ok - {problem.problem_class.value}, "
-              f"{_count(problem.n_vars, 'variable')}, "
-              f"{_count(problem.n_rows, 'constraint row')}, "
-              f"{_count(len(problem.objectives), 'objective')}"
-              + _lowered_size(problem))
+    out.print(printable(f"{model}: ok - {problem.problem_class.value}, "
+                        f"{_count(problem.n_vars, 'variable')}, "
+                        f"{_count(problem.n_rows, 'constraint row')}, "
+                        f"{_count(len(problem.objectives), 'objective')}"
+                        + _lowered_size(problem)), markup=False)
 
 
 def _lowered_size(problem: Problem) -> str:
@@ -382,7 +407,7 @@ def solvers() -> None:
     for row in available_solvers():
         table.add_row(row.name, "yes" if row.installed else "no", row.through,
                       " ".join(row.classes), row.proves_optimality,
-                      "" if row.installed else escape(row.install))
+                      "" if row.installed else _cell(row.install))
     out.print(table)
     out.print("ipopt has two rows: `--backend ipopt` runs it through cyipopt with exact "
               "derivatives from torch; `--backend pyomo --solver ipopt` runs it through Pyomo "
@@ -404,7 +429,7 @@ def show(
         text = api.show(model, "latex" if latex else "markdown" if markdown else "text", data)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
-    sys.stdout.write(text)
+    sys.stdout.write(printable(text, lines=True))
 
 
 @app.command(cls=_Command)
@@ -418,11 +443,15 @@ def export(
     """Write the grounded model in a standard format (.lp, .mps with HiGHS; .nl with Pyomo)."""
     try:
         api.export(model, output, data, max_size=max_size)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, False, ExitCode.MODEL_ERROR)
     except BackendError as exc:
         _fail(exc, False, ExitCode.NO_SOLUTION)
-    out.print(f"wrote {output}", markup=False)
+    except OutputError as exc:
+        _fail(exc, False, ExitCode.OUTPUT_ERROR)
+    out.print(printable(f"wrote {output}"), markup=False)
 
 
 @app.command(cls=_Command)
@@ -436,27 +465,29 @@ def fmt(
     """Print models in canonical form (round-trip safe)."""
     unformatted = []
     for path in models:
-        text = path.read_text(encoding="utf-8")
         try:
-            parse_file(path)
+            text = read_model(path)
             formatted = format_source(text, str(path))
         except DiagnosticError as exc:
             _fail(exc, False, ExitCode.MODEL_ERROR)
         except ValueError as exc:
             message = str(exc)
-            err.print(message if message.startswith(str(path)) else f"{path}: {message}",
-                      markup=False)
+            err.print(printable(message if message.startswith(str(path))
+                                else f"{path}: {message}", lines=True), markup=False)
             raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
         if check_only:
-            if formatted != text:
+            if formatted.encode("utf-8") != path.read_bytes():  # a BOM or "\r\n" is unformatted
                 unformatted.append(path)
         elif write:
-            path.write_text(formatted, encoding="utf-8")
+            try:
+                write_atomic(path, formatted)
+            except OutputError as exc:
+                _fail(exc, False, ExitCode.OUTPUT_ERROR)
         else:
             sys.stdout.write(formatted)
     if unformatted:
         for path in unformatted:
-            err.print(f"{path}: not formatted", markup=False)
+            err.print(printable(f"{path}: not formatted"), markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR))
 
 
@@ -483,6 +514,8 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                     and not front.interrupted:
                 exact = loaded.pareto(points, "highs", order or None,
                                       time_limit=time_limit, mip_gap=mip_gap)
+    except ArgumentError as exc:
+        _usage(exc)
     except DiagnosticError as exc:
         _fail(exc, as_json, ExitCode.MODEL_ERROR)
     except (BackendError, MissingExtra) as exc:
@@ -518,10 +551,10 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
         if front:
             _print_result(front[0], False)
         raise typer.Exit(int(code))
-    title = f"Pareto front of {escape(front[0].problem.name)}"
+    title = f"Pareto front of {front[0].problem.name}"
     if front.interrupted:
         title += " (interrupted: the points found so far)"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_cell(title), title_justify="left")
     names = list(front[0].objectives)
     table.add_column("point", justify="right")
     for name in names:
@@ -530,7 +563,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
     table.add_column("decisions (nonzero values)")
     for i, r in enumerate(front, start=1):
         table.add_row(str(i), *(shown(r.objectives[n]) for n in names),
-                      "feasible" if r.verified else "VIOLATED", escape(_decisions(r)))
+                      "feasible" if r.verified else "VIOLATED", _cell(_decisions(r)))
     out.print(table)
     if summary is not None and summary.reference is not None:
         where = ", ".join(f"{n} {shown(v)}" for n, v in summary.reference.items())
@@ -538,7 +571,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                   f"({where})", markup=False)
     if comparison is not None and summary is not None:
         if comparison["hypervolume"] is None:
-            out.print(f"compare: {comparison['message']}", markup=False)
+            out.print(printable(f"compare: {comparison['message']}"), markup=False)
         else:
             share = (summary.hypervolume or 0.0) / comparison["hypervolume"] \
                 if comparison["hypervolume"] else float("nan")
@@ -547,7 +580,7 @@ def _solve_pareto(model: Path, data: Path | None, max_size: int, points: int,
                       f"{comparison['found']} of them and {100 * share:.4g}% of that "
                       "hypervolume", markup=False)
     if plot is not None:
-        out.print(f"front drawn to {plot}", markup=False)
+        out.print(printable(f"front drawn to {plot}"), markup=False)
     raise typer.Exit(int(code))
 
 
@@ -573,7 +606,7 @@ def _plot_failed(exc: PlotError, as_json: bool) -> NoReturn:
     """`--plot` cannot be honoured: a usage error (exit 2), on one plain line."""
     if as_json:
         print(json.dumps({"status": "error", "errors": [{"message": str(exc)}]}, indent=2))
-    err.print(f"--plot: {exc}", markup=False)
+    err.print(printable(f"--plot: {exc}"), markup=False)
     raise typer.Exit(2)
 
 
@@ -586,16 +619,16 @@ def _print_warnings(problem: Problem) -> None:
 def _print_result(result: Result, show_all: bool) -> None:
     problem = result.problem
     summary = Table.grid(padding=(0, 2))
-    summary.add_row("model", escape(problem.name))
+    summary.add_row("model", _cell(problem.name))
     summary.add_row("class", problem.problem_class.value)
     summary.add_row("backend", result.solution.backend)
     summary.add_row("status", result.status)
     for name, value in result.objectives.items():
-        summary.add_row(escape(f"objective {name}"), shown(value))
+        summary.add_row(_cell(f"objective {name}"), shown(value))
     if result.solution.has_point:
         for o in problem.objectives:
             if o.name not in result.objectives:
-                summary.add_row(escape(f"objective {o.name}"),
+                summary.add_row(_cell(f"objective {o.name}"),
                                 "undefined or too large at this point")
     if result.report is not None:
         verdict = ("feasible (max violation "
@@ -605,15 +638,15 @@ def _print_result(result: Result, show_all: bool) -> None:
                    f"VIOLATED: {len(result.report.violations)} violation(s)")
         summary.add_row("check", verdict)
     if result.solution.message:
-        summary.add_row("note", escape(result.solution.message))
+        summary.add_row("note", _cell(result.solution.message))
     if result.comparison is not None:
-        summary.add_row("compare", escape(_comparison_text(result.comparison)))
+        summary.add_row("compare", _cell(_comparison_text(result.comparison)))
     out.print(summary)
     if result.solution.conflict is not None:
         out.print(result.solution.conflict.describe(), markup=False)
     if result.report is not None and not result.report.feasible:
         for v in result.report.violations[:20]:
-            out.print("  " + v.describe(), markup=False)
+            out.print("  " + printable(v.describe()), markup=False)
     if result.solution.values is None:
         return
     table = Table(title="solution", title_justify="left")
@@ -631,7 +664,7 @@ def _print_result(result: Result, show_all: bool) -> None:
         for key, value in zip(zip(*cols, strict=True) if cols else [()] * len(rows),
                               block[rows].tolist(), strict=True):
             # Names and members are the user's text, never rich markup.
-            table.add_row(escape(answer.name), escape(", ".join(map(str, key))), shown(value))
+            table.add_row(_cell(answer.name), _cell(", ".join(map(str, key))), shown(value))
     out.print(table)
     if hidden:
         out.print(f"({hidden} zero or further values not shown; --all or --json shows them)")
@@ -654,7 +687,7 @@ def _print_samples(result: Result) -> None:
     names = list(result.samples[0].objectives)
     table.add_column("#", justify="right")
     for name in names:
-        table.add_column(escape(name), justify="right")
+        table.add_column(_cell(name), justify="right")
     table.add_column("differs from #1 in")
     for i, r in enumerate(result.samples, start=1):
         x = r.solution.values
@@ -670,7 +703,7 @@ def _print_samples(result: Result) -> None:
         if len(changed) > 6:
             words.append(f"and {len(changed) - 6} more")
         table.add_row(str(i), *(shown(r.objectives[n]) for n in names),
-                      escape(", ".join(words)))
+                      _cell(", ".join(words)))
     out.print(table)
 
 
@@ -714,10 +747,10 @@ def ask(
     from optiform.agents.loop import FormalizationFailed
     from optiform.agents.transcript import RunFolder
 
-    text = sys.stdin.read() if question == "-" else question
+    text = _stdin_text() if question == "-" else question
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples,
-                   lambda a: err.print(_plain(a.summary()), markup=False))
-    folder = RunFolder.create(runs_dir, text)
+                   lambda a: err.print(printable(a.summary()), markup=False))
+    folder = RunFolder.create(_writable_folder(runs_dir), text)
     err.print(f"run folder: {folder.path}", markup=False)
     try:
         found = agent.run(text, folder)
@@ -727,7 +760,7 @@ def ask(
     except FormalizationFailed as exc:
         if as_json:
             print(json.dumps(exc.to_dict(), indent=2))
-        err.print(_plain(str(exc)), markup=False)
+        err.print(printable(str(exc), lines=True), markup=False)
         raise typer.Exit(int(exc.exit_code)) from None
     if as_json:
         print(json.dumps(found.to_dict(), indent=2))
@@ -738,7 +771,7 @@ def ask(
 
 def _print_answer(found: FormalizationResult) -> None:
     """The model, the verdict, then what `solve` shows, and the model's assumptions."""
-    out.print(_plain(found.model_text), markup=False)
+    out.print(printable(found.model_text, lines=True), markup=False)
     agreed = (f"; {found.agreeing} of {found.samples} samples agree"
               if found.samples > 1 else "")
     verdict = ("infeasible as stated: the model was kept unchanged after its conflict was "
@@ -748,13 +781,7 @@ def _print_answer(found: FormalizationResult) -> None:
     if found.assumptions:
         out.print("assumptions (not given by the question):", markup=False)
         for text in found.assumptions:
-            out.print(f"  - {_plain(text)}", markup=False)
-
-
-def _plain(text: str) -> str:
-    """An LLM's text with its control characters shown, never sent to the terminal."""
-    return "".join(c if c in "\n\t" or (c.isprintable() and c != "\x7f")
-                   else ascii(c)[1:-1] for c in text)
+            out.print(f"  - {printable(text)}", markup=False)
 
 
 @app.command("eval", cls=_Command)
@@ -789,8 +816,12 @@ def eval_(
     from optiform.agents.evaluation import summary_table as eval_table
     from optiform.agents.llm import LLMError
 
-    tolerance = DEFAULT_TOLERANCE if tolerance is None else tolerance
+    try:
+        tolerance = DEFAULT_TOLERANCE if tolerance is None else number("tolerance", tolerance)
+    except ArgumentError as exc:
+        _usage(exc)
     agent = _agent(model, base_url, api_key, timeout, max_repairs, samples)
+    runs_dir = _writable_folder(runs_dir)
     if address is not None and not ray:
         raise typer.BadParameter("joins a Ray cluster: give --ray too", param_hint="--address")
     engine = _eval_on_ray(agent, model, base_url, api_key, timeout, concurrency,
@@ -804,7 +835,7 @@ def eval_(
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
     except DatasetError as exc:
-        err.print(f"error: {exc}", markup=False)
+        err.print(printable(f"error: {exc}", lines=True), markup=False)
         raise typer.Exit(int(ExitCode.MODEL_ERROR)) from None
     except LLMError as exc:
         err.print(f"error: {exc}", markup=False)
@@ -817,6 +848,38 @@ def eval_(
         if s.errors:
             err.print(f"{s.dataset}: {s.errors} problem(s) hit endpoint errors and were not "
                       "recorded; run the same command again to retry them", markup=False)
+    if any(s.errors for s in summaries):  # an incomplete evaluation is not a result
+        raise typer.Exit(int(ExitCode.NO_SOLUTION))
+
+
+def _stdin_text() -> str:
+    """The question from standard input (`ask -`), which must be UTF-8 text."""
+    stream = getattr(sys.stdin, "buffer", None)
+    raw = stream.read() if stream is not None else (sys.stdin.read() if sys.stdin else "")
+    if isinstance(raw, str):
+        return raw
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise typer.BadParameter(f"standard input is not UTF-8 text: byte "
+                                 f"0x{raw[exc.start]:02x} at offset {exc.start}",
+                                 param_hint="QUESTION") from None
+
+
+def _writable_folder(path: Path) -> Path:
+    """--runs-dir, made if missing and tried for writing before any request is sent."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except (FileExistsError, NotADirectoryError):
+        raise typer.BadParameter(f"`{path}` is a file, not a folder",
+                                 param_hint="--runs-dir") from None
+    except OSError as exc:
+        raise typer.BadParameter(f"cannot write in `{path}`: {exc.strerror}",
+                                 param_hint="--runs-dir") from None
+    return path
+
 
 
 def _eval_on_ray(agent: Agent, model: str | None, base_url: str | None,

@@ -4,7 +4,9 @@ Every phase (parser, checker, data loader, instantiation) reports problems as
 `Diagnostic`s tied to a `Span`, collects all it can find, then raises one
 `DiagnosticError`. Rendering shows the file, line and column, the line itself
 with a caret under the culprit, and a hint that says what to try next.
-Imports nothing from the rest of optiform.
+User text in a rendering (the message, the quoted line, the hint) is passed
+through `optiform.terminal.printable`, the caret moved to match. Imports
+nothing from the rest of optiform but `optiform.terminal`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+
+from optiform.terminal import printable
+
+# Diagnostics printed of one error; the rest are counted. Thousands of them (one
+# misspelt set used everywhere) would bury the first, which is the one to fix.
+MAX_SHOWN = 50
 
 
 @dataclass(frozen=True)
@@ -39,22 +47,29 @@ class Diagnostic:
     severity: str = "error"
 
     def render(self, text: str | None = None) -> str:
-        head = f"{self.span}: " if self.span else ""
-        out = [f"{head}{self.severity}: {self.message}"]
-        if self.span and text is not None:
-            # Lines are counted at "\n" only, as the parser counts them; splitlines()
-            # would also break at form feeds, U+2028 and the like.
-            lines = text.split("\n")
+        return self._render(None if text is None else text.split("\n"))
+
+    def _render(self, lines: list[str] | None) -> str:
+        head = printable(f"{self.span}: ") if self.span else ""
+        out = [f"{head}{self.severity}: {printable(self.message, lines=True)}"]
+        # Lines are counted at "\n" only, as the parser counts them; splitlines()
+        # would also break at form feeds, U+2028 and the like.
+        if self.span and lines is not None:
             if 1 <= self.span.line <= len(lines):
                 src = lines[self.span.line - 1].rstrip("\r").expandtabs(1)
                 width = 1
                 if self.span.end_line == self.span.line and self.span.end_column:
                     width = max(1, self.span.end_column - self.span.column)
+                # a control character before or under the caret is shown as its
+                # escape, several columns wide: the caret moves with it
+                before = printable(src[:self.span.column - 1]).ljust(self.span.column - 1)
+                under = src[self.span.column - 1:][:width]
+                width = len(printable(under)) + width - len(under)
                 gutter = f"{self.span.line:>4} | "
-                out.append(gutter + src)
-                out.append(" " * (len(gutter) + self.span.column - 1) + "^" + "~" * (width - 1))
+                out.append(gutter + printable(src))
+                out.append(" " * (len(gutter) + len(before)) + "^" + "~" * (width - 1))
         if self.hint:
-            out.append(f"  hint: {self.hint}")
+            out.append(f"  hint: {printable(self.hint, lines=True)}")
         return "\n".join(out)
 
     def to_dict(self) -> dict[str, object]:
@@ -79,12 +94,18 @@ class DiagnosticError(Exception):
         return self.diagnostics[0].kind if self.diagnostics else "semantic"
 
     def render(self) -> str:
+        """The first MAX_SHOWN diagnostics, each with its line, then how many there are."""
         parts = []
-        for d in self.diagnostics:
-            text = self.sources.get(d.span.file) if d.span else None
-            parts.append(d.render(text))
+        split: dict[str, list[str]] = {}  # each source is split into lines once
+        for d in self.diagnostics[:MAX_SHOWN]:
+            lines = None
+            if d.span and (text := self.sources.get(d.span.file)) is not None:
+                lines = split.setdefault(d.span.file, text.split("\n"))
+            parts.append(d._render(lines))
         n = len(self.diagnostics)
-        if n > 1:
+        if n > MAX_SHOWN:
+            parts.append(f"{n} errors ({n - MAX_SHOWN} more not shown: fix these first)")
+        elif n > 1:
             parts.append(f"{n} errors")
         return "\n\n".join(parts)
 

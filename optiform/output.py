@@ -23,13 +23,10 @@ import numpy as np
 from optiform.answers import CHUNK, index_names, text_column
 from optiform.compiler.keys import Universe
 from optiform.extras import require
+from optiform.writing import OutputError
 
 if TYPE_CHECKING:
     from optiform.solution import Answer, Result
-
-
-class OutputError(Exception):
-    """A folder that cannot take the answer; the message names it and why."""
 
 
 def prepare(folder: Path, fmt: str) -> None:

@@ -53,6 +53,8 @@ class ExitCode(enum.IntEnum):
     UNBOUNDED = 4
     NO_SOLUTION = 5
     CHECK_FAILED = 6
+    OUTPUT_ERROR = 7  # a file or standard output could not be written
+    BROKEN_PIPE = 141  # standard output closed early (128 + SIGPIPE, as the shell has it)
     INTERRUPTED = 130  # Ctrl-C or SIGTERM before any point: the shell's code for SIGINT
 
 

@@ -33,6 +33,8 @@ from rich.table import Table
 from optiform.agents.llm import EndpointUnreachable, LLMError
 from optiform.agents.loop import Agent, FormalizationFailed
 from optiform.agents.transcript import RunFolder
+from optiform.diagnostics import DiagnosticError
+from optiform.dsl.data import read_text
 
 QUESTION_FIELDS = ("question", "en_question", "Question", "problem", "prompt", "description")
 ANSWER_FIELDS = ("answer", "en_answer", "Answer", "results", "gold", "objective",
@@ -171,7 +173,12 @@ def parse_gold(raw: Any) -> Gold:
             raw = float(text)
         except ValueError:
             return Gold(None)
-    value = float(raw)
+    if not isinstance(raw, (int, float)):  # a list or another shape: no gold answer
+        return Gold(None)
+    try:
+        value = float(raw)
+    except OverflowError:  # an integer beyond the largest float
+        return Gold(None)
     if value in INFEASIBLE_NUMBERS:
         return Gold(None, infeasible=True)
     return Gold(value if math.isfinite(value) else None)
@@ -197,12 +204,16 @@ def read_output(path: Path) -> dict[str, ItemResult]:
     done: dict[str, ItemResult] = {}
     if not path.exists():
         return done
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            result = ItemResult.from_dict(json.loads(line))
-        except (json.JSONDecodeError, TypeError, AttributeError):
+    if not path.is_file():
+        raise DatasetError(f"{path}: the results file is not a file")
+    for raw in path.read_bytes().splitlines():
+        try:  # a line that is not UTF-8, not JSON or not a result's object is redone
+            result = ItemResult.from_dict(json.loads(raw.decode("utf-8")))
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, TypeError,
+                AttributeError):
             continue
-        done[result.id] = result
+        if isinstance(result.id, str):
+            done[result.id] = result
     return done
 
 
@@ -333,9 +344,14 @@ def progress_bar(console: Console, total: int, label: str
 def _records(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         raise DatasetError(f"{path}: no such file")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = read_text(path)
+    except DiagnosticError as exc:  # not a regular file, too large, or not UTF-8
+        raise DatasetError(str(exc)) from None
     try:
         data = json.loads(text)
+    except RecursionError:
+        raise DatasetError(f"{path}: the JSON is nested too deeply to read") from None
     except json.JSONDecodeError:
         data = None
         rows = []
@@ -344,6 +360,9 @@ def _records(path: Path) -> list[dict[str, Any]]:
                 continue
             try:
                 rows.append(json.loads(line))
+            except RecursionError:
+                raise DatasetError(f"{path}:{n}: the JSON is nested too deeply to read"
+                                   ) from None
             except json.JSONDecodeError as exc:
                 raise DatasetError(f"{path}:{n}: neither a JSON document nor JSON Lines "
                                    f"({exc.msg})") from None

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from optiform import api
+from optiform import arguments as arg
 from optiform.agents import feedback
 from optiform.agents.assumptions import assumptions
 from optiform.agents.extract import ExtractionError, extract_model
@@ -394,6 +395,9 @@ def formalize(text: str, client: LLM | Any | None = None, *, model: str | None =
     `FormalizationFailed`, carrying every attempt, when no verified model is
     reached; every run is also written to a folder under `runs_dir`.
     """
+    arg.text("text", text)
+    arg.optional_integer("max_repairs", max_repairs, 0)
+    arg.optional_integer("samples", samples, 1)
     opts = options or AgentOptions()
     if max_repairs is not None:
         opts = replace(opts, max_repairs=max_repairs)

@@ -8,6 +8,7 @@ how to install it.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from optiform.backends.torch.backend import TorchBackend
 from optiform.backends.torch.ipopt import IpoptBackend
 from optiform.compiler.ir import Problem, ProblemClass
 from optiform.extras import MissingExtra, absent, install_line
+from optiform.writing import OutputError, check_target, write_atomic
 
 # Local NLP methods last: ipopt (cyipopt) before torch, the heuristic of last resort;
 # the sampler after them all, so that `auto` never reaches it (torch takes every class).
@@ -134,14 +136,45 @@ WRITERS: dict[str, Callable[[Problem, Path], None]] = {
 }
 
 
+# The last line of a complete file; a writer that fails halfway does not always say so
+# (HiGHS reports success for a .lp cut short by a full disk).
+_LAST_LINE = {".lp": b"end", ".mps": b"ENDATA"}
+
+
 def write(problem: Problem, path: str | Path) -> None:
-    """The grounded model in a standard format, chosen by the file's extension."""
+    """The grounded model in a standard format, chosen by the file's extension.
+
+    The writer works in a temporary folder; each file it makes (.nl comes with
+    .row and .col) is checked complete and then moved beside `path` whole, so a
+    failed write raises `OutputError` and leaves no part of a file behind.
+    """
     path = Path(path)
     writer = WRITERS.get(path.suffix.lower())
     if writer is None:
         raise BackendError(f"cannot write `{path.suffix or path.name}` files; write "
                            + ", ".join(WRITERS))
-    writer(problem, path)
+    check_target(path)
+    with tempfile.TemporaryDirectory(prefix="optiform-write-") as folder:
+        staged = Path(folder) / path.name
+        try:
+            writer(problem, staged)
+        except OSError as exc:
+            raise OutputError(f"cannot write `{path}`: {exc.strerror or exc}; nothing was "
+                              "written") from None
+        if not _complete(staged):
+            raise OutputError(f"cannot write `{path}`: the file came out incomplete (is the "
+                              "disk full?); nothing was written")
+        for made in sorted(Path(folder).iterdir()):
+            write_atomic(path.with_name(made.name), made)
+
+
+def _complete(staged: Path) -> bool:
+    last = _LAST_LINE.get(staged.suffix.lower())
+    if last is None:
+        return staged.exists()
+    with open(staged, "rb") as fh:
+        fh.seek(max(0, staged.stat().st_size - 256))
+        return fh.read().rstrip().endswith(last)
 
 
 __all__ = ["REGISTRY", "Backend", "BackendError", "SolveOptions", "auto_note",

@@ -12,7 +12,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optiform import arguments as arg
 from optiform.api import Model
+from optiform.batching.engines import ENGINES
 from optiform.batching.run import BatchRun, run_batch
 from optiform.batching.scenarios import GridValue
 from optiform.batching.worker import SolveSettings
@@ -44,8 +46,36 @@ def batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
     scenario with a point. A scenario that fails has status `error` and says why
     in `error`; the others go on.
     """
+    _check_arguments(model, datas, engine, grid, workers, address, output, values, backend,
+                     time_limit, mip_gap, max_size)
     pd: Any = require("pandas", "optiform.batch")
     run = run_batch(model, datas, grid=grid, engine=engine, workers=workers,
                     address=address, output=output, values=values,
                     settings=SolveSettings(backend, time_limit, mip_gap, max_size))
     return pd.DataFrame(run.mine, columns=run.header)
+
+
+def _check_arguments(model: object, datas: object, engine: object, grid: object,
+                     workers: object, address: object, output: object, values: object,
+                     backend: object, time_limit: object, mip_gap: object,
+                     max_size: object) -> None:
+    """Wrong types and values refused by name at the edge, as `load` and `solve` do."""
+    if not isinstance(model, Model):
+        arg.path("model", model)
+    if isinstance(datas, (str, bytes, Path)) or not isinstance(datas, Sequence):
+        raise TypeError(f"datas: expected a list of data files, not {type(datas).__name__}")
+    for item in datas:
+        arg.path("datas", item)
+    arg.choice("engine", engine, tuple(ENGINES))
+    if grid is not None and not isinstance(grid, Mapping):
+        raise TypeError(f"grid: expected a mapping of names to values, not "
+                        f"{type(grid).__name__}")
+    arg.optional_integer("workers", workers, 1)
+    arg.optional_text("address", address)
+    for name, where in (("output", output), ("values", values)):
+        if where is not None:
+            arg.path(name, where)
+    arg.text("backend", backend)
+    arg.optional_number("time_limit", time_limit, infinite=True)
+    arg.optional_number("mip_gap", mip_gap)
+    arg.integer("max_size", max_size, 1, arg.MAX_SIZE)

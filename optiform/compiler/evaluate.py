@@ -432,6 +432,9 @@ class Evaluator:
         if isinstance(e, A.Binary) and e.op in ("union", "inter", "diff", "*"):
             a, b = self.set(e.left), self.set(e.right)
             if e.op == "*":
+                if len(a) * len(b) > self.scope.max_size:
+                    raise too_big(len(a) * len(b), self.scope.max_size, e.span,
+                                  "this product of sets")
                 left = np.repeat(a.codes, len(b), axis=0)
                 right = np.tile(b.codes, (len(a), 1))
                 return SetValue(name, np.hstack([left, right]))

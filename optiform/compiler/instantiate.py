@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,7 +50,7 @@ from optiform.compiler.lowering.lowerer import Lowerer
 from optiform.compiler.resolve import analyse
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
-from optiform.dsl.data import Coded, Column, DataItem, Table
+from optiform.dsl.data import Coded, Column, DataItem, Table, data_source
 from optiform.dsl.printer import format_expr
 
 _INTEGER_TEXT = re.compile(r"\s*-?[0-9]+\s*")  # a member given as text that is an integer
@@ -80,6 +81,13 @@ def instantiate(model: A.ModelDecl, data: Mapping[str, DataItem] | None = None,
     return _Builder(model, dict(data or {}), max_size).build()
 
 
+def _out_of_memory(name: str, span: Span | None, limit: int) -> Diagnostic:
+    """Grounding `name` ran out of memory below the size limit: it was raised too far."""
+    return Diagnostic(f"grounding `{name}` needs more memory than this machine has", span,
+                      f"the limit on rows is {limit:,} (--max-size): lower it to have "
+                      "the expansion that is too large named, or restrict it with a filter")
+
+
 class _Builder:
     def __init__(self, model: A.ModelDecl, data: dict[str, DataItem], max_size: int) -> None:
         self.model = model
@@ -93,6 +101,7 @@ class _Builder:
         self.diagnostics: list[Diagnostic] = list(self.res.diagnostics)
         self.failed: set[str] = set(self.res.failed)
         self._members: dict[str, int] = {}  # data keys repeat; decode each string once
+        self._digit_texts: dict[int, set[str]] = {}  # data texts read as integer members
         self.warnings: list[Diagnostic] = []
 
     def fail(self, exc: EvalError | Diagnostic, name: str | None = None) -> None:
@@ -130,6 +139,8 @@ class _Builder:
                     self.scope.params[decl.name] = self._param(decl)
             except EvalError as exc:
                 self.fail(exc, decl.name)
+            except MemoryError:
+                self.fail(_out_of_memory(decl.name, decl.span, self.scope.max_size), decl.name)
         variables = self._variables()
         aux = Auxiliaries(variables)
         lin = Linearizer(self.ev, Lowerer(aux, self.scope.universe))
@@ -146,6 +157,8 @@ class _Builder:
                 lowered_objectives.append(as_lowered)
             except EvalError as exc:
                 self.fail(exc)
+            except MemoryError:
+                self.fail(_out_of_memory(o.name, o.span, self.scope.max_size))
         constraints, lowered_constraints = [], []
         for c in self.model.constraints:
             if c.name in self.failed or self.blocked(c.index, c.expr):
@@ -166,6 +179,8 @@ class _Builder:
                                    else self._constraint(c, lin.as_written))
             except EvalError as exc:
                 self.fail(exc)
+            except MemoryError:
+                self.fail(_out_of_memory(c.name, c.span, self.scope.max_size))
         for objective in lowered_objectives:
             try:
                 self._check_numbers(objective.name, np.zeros((1, 0), dtype=np.int64),
@@ -243,9 +258,8 @@ class _Builder:
             path = item.span.file
             if path not in sources and not isinstance(item.value, Table):
                 try:
-                    with open(path, encoding="utf-8") as fh:
-                        sources[path] = fh.read()
-                except OSError:
+                    sources[path] = data_source(Path(path))
+                except DiagnosticError:  # gone or changed since it was read
                     pass
         return sources
 
@@ -281,7 +295,8 @@ class _Builder:
         if isinstance(raw, float) and raw.is_integer():
             raw = int(raw)
         if isinstance(raw, str) and _INTEGER_TEXT.fullmatch(raw):
-            raw = int(raw)  # ASCII digits only: "³" passes str.isdigit but is no integer
+            text, raw = raw.strip(), int(raw)  # ASCII digits: "³" passes str.isdigit
+            self._digit_texts.setdefault(raw, set()).add(text)
         if not isinstance(raw, (int, str)):
             raise EvalError(f"`{raw}` is not a valid member: members are integers or names",
                             span, kind="data")
@@ -460,6 +475,7 @@ class _Builder:
         elif decl.name in self.data:
             keys, values = self._data_entries(decl, self.data[decl.name],
                                               domain_keys.shape[1])
+            self._refuse_repeated_keys(decl, self.data[decl.name], keys)
         elif default is not None:
             keys, values = np.zeros((0, domain_keys.shape[1]), dtype=np.int64), np.zeros(0)
         else:
@@ -474,6 +490,8 @@ class _Builder:
         if len(keys) and keys is not domain_keys:
             columns = [keys[:, c] for c in range(keys.shape[1])]
             inside = KeyIndex(domain_keys, uniques).lookup(columns)
+            if (inside < 0).any() and self._digit_texts:
+                keys, inside = self._quoted_digits(keys, inside, domain_keys, uniques)
             if (inside < 0).any():
                 first = int(np.nonzero(inside < 0)[0][0])
                 key = self.scope.universe.format_key(keys[first])
@@ -491,6 +509,34 @@ class _Builder:
         factors = _factors(frame) if keys is domain_keys else None
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
                           decl.span, domain_keys, uniques, factors)
+
+    def _quoted_digits(self, keys: np.ndarray, inside: np.ndarray, domain_keys: np.ndarray,
+                       uniques: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Keys outside the index set, read again with digits as the symbol they spell.
+
+        Data text of digits is an integer member (JSON's key `"6"` is member 6); a set
+        of the model may instead hold the quoted symbol `"6"`, which JSON keys could
+        then never reach. A key outside its set whose integer came from one text that
+        is also such a symbol is read as that symbol."""
+        universe = self.scope.universe
+        remap = {code: symbol for code, texts in self._digit_texts.items() if len(texts) == 1
+                 and (symbol := universe.symbol(next(iter(texts)))) is not None}
+        if not remap:
+            return keys, inside
+        codes = np.array(list(remap), dtype=np.int64)
+        symbols = np.array(list(remap.values()), dtype=np.int64)
+        order = np.argsort(codes)
+        codes, symbols = codes[order], symbols[order]
+        at = np.clip(np.searchsorted(codes, keys), 0, len(codes) - 1)
+        retried = np.where(codes[at] == keys, symbols[at], keys)
+        again = KeyIndex(domain_keys, uniques).lookup(
+            [retried[:, c] for c in range(keys.shape[1])])
+        fixed = (inside < 0) & (again >= 0)
+        if not fixed.any():
+            return keys, inside
+        keys = keys.copy()
+        keys[fixed] = retried[fixed]
+        return keys, np.where(fixed, again, inside)
 
     def _no_value(self, decl: A.ParamDecl) -> EvalError:
         return EvalError(f"parameter `{decl.name}` has no value", decl.span,
@@ -592,6 +638,21 @@ class _Builder:
             return self._nested_entries(decl, item, arity)
         keys = np.array(rows, dtype=np.int64).reshape(len(rows), arity)
         return keys, np.array(values, dtype=float)
+
+    def _refuse_repeated_keys(self, decl: A.ParamDecl, item: DataItem,
+                              keys: np.ndarray) -> None:
+        """A key given twice in data is an error, as it is in the model: a CSV row, or
+        keys that differ in text but name one member (`"1"` and `"01"`)."""
+        dup = (KeyIndex(keys).duplicates() if len(keys) and keys.shape[1]
+               else np.zeros(0, dtype=np.int64))
+        if not len(dup):
+            return
+        span = item.span
+        if isinstance(item.value, Table):
+            span = Span(span.file, int(item.value.lines[int(dup[0])]), 1)
+        raise EvalError(f"key ({self.scope.universe.format_key(keys[dup[0]])}) of "
+                        f"`{decl.name}` is given twice", span,
+                        "keep one of the two: the data never silently picks one", kind="data")
 
     def _nested_entries(self, decl: A.ParamDecl, item: DataItem,
                         arity: int) -> tuple[np.ndarray, np.ndarray]:
@@ -717,6 +778,9 @@ class _Builder:
                                       _factors(frame))
             except EvalError as exc:
                 self.fail(exc, v.name)
+                continue
+            except MemoryError:
+                self.fail(_out_of_memory(v.name, v.span, self.scope.max_size), v.name)
                 continue
             self.scope.variables[v.name] = block
             blocks.append(block)

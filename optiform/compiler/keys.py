@@ -38,6 +38,10 @@ class Universe:
             self.symbols.append(text)
         return code
 
+    def symbol(self, text: str) -> int | None:
+        """The code of the symbol spelled `text`, if there is one."""
+        return self._codes.get(text)
+
     def decode(self, code: int) -> Member:
         code = int(code)
         return self.symbols[code - SYMBOL_BASE] if code >= SYMBOL_BASE else code

@@ -13,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,20 +76,83 @@ def load_data(path: str | Path) -> dict[str, DataItem]:
                                           "check the path given to --data", kind="data")])
     if path.is_dir():
         return _load_csv_folder(path)
-    text = read_text(path)
+    text = read_text(path)  # first: a FIFO or a device is refused whatever its name
     if path.suffix.lower() == ".json":
-        return _load_json(text, str(path))
+        return _load_json(_line_breaks(text, path), str(path))
     if path.suffix.lower() in (".yaml", ".yml"):
-        return _load_yaml(text, str(path))
+        return _load_yaml(_line_breaks(text, path), str(path))
     raise DiagnosticError([Diagnostic(
         f"cannot read data from `{path}`", Span(str(path), 1, 1),
         "use a .json, .yaml or .yml file, or a folder of .csv files", kind="data")])
 
 
-def read_text(path: Path, kind: str = "data") -> str:
+# The most a data file may hold; a larger one is refused before it is read.
+MAX_DATA_BYTES = 1 << 30
+
+
+def read_bytes(path: Path, limit: int = MAX_DATA_BYTES, kind: str = "data") -> bytes:
+    """A regular file's bytes, at most `limit` of them. A FIFO would block forever and
+    `/dev/zero` never ends: what is not a regular file is refused before it is read,
+    and so is a file past the limit."""
+    where = Span(str(path), 1, 1)
+    try:
+        # O_NONBLOCK: opening a FIFO returns at once instead of waiting for a writer
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except IsADirectoryError:
+        raise DiagnosticError([Diagnostic(f"`{path}` is a folder, not a file", where,
+                                          kind=kind)]) from None
+    except OSError as exc:
+        raise DiagnosticError([Diagnostic(f"cannot read `{path}`: {exc.strerror}", where,
+                                          kind=kind)]) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "not a regular file")
+        raise DiagnosticError([Diagnostic(
+            f"`{path}` is {what}, not a file", where,
+            "give the path of a file saved on disk", kind=kind)])
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            raw = fh.read(limit + 1)
+        except OSError as exc:
+            raise DiagnosticError([Diagnostic(f"cannot read `{path}`: {exc.strerror}",
+                                              where, kind=kind)]) from None
+    if len(raw) > limit:
+        raise DiagnosticError([Diagnostic(
+            f"`{path}` is larger than {_size(limit)}, the most optiform reads", where,
+            "split it, or read the data in Python and pass a mapping", kind=kind)])
+    return raw
+
+
+# The line breaks of YAML (1.1, as PyYAML reads it); JSON's whitespace holds "\r" too.
+_BREAKS = {".json": re.compile("\r\n?"), ".yaml": re.compile("\r\n?|[\x85\u2028\u2029]"),
+           ".yml": re.compile("\r\n?|[\x85\u2028\u2029]")}
+
+
+def data_source(path: Path) -> str:
+    """A JSON or YAML file's text with its line breaks as "\n": the lines its reader
+    counts are then the lines a diagnostic quotes (a bare "\r" ends a line in YAML, so
+    PyYAML's line 40 would be line 1 of the text split at "\n"). Replacing a break by
+    another changes no value: raw breaks cannot stand inside JSON strings, and YAML
+    folds them alike."""
+    return _line_breaks(read_text(path), path)
+
+
+def _line_breaks(text: str, path: Path) -> str:
+    breaks = _BREAKS.get(path.suffix.lower())
+    return breaks.sub("\n", text) if breaks is not None else text
+
+
+def _size(n: int) -> str:
+    return f"{n >> 30} GiB" if n >= 1 << 30 else f"{n >> 20} MiB"
+
+
+def read_text(path: Path, kind: str = "data", limit: int = MAX_DATA_BYTES) -> str:
     """A file's text as UTF-8 (a leading byte-order mark dropped); a bad byte is an error
     at its line and column."""
-    raw = path.read_bytes()
+    raw = read_bytes(path, limit, kind)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -108,7 +173,12 @@ def _error(message: str, span: Span | None, hint: str | None = None,
 
 def _load_json(text: str, file: str) -> dict[str, DataItem]:
     try:
-        obj = json.loads(text)
+        obj = json.loads(text, object_pairs_hook=_refuse_repeats)
+    except _Repeated as exc:
+        name, offset = _repeated_key(text) or (exc.name, 0)
+        raise _error(f"`{name}` is given twice in one object", _span_of(text, file, offset,
+                                                                        len(name) + 2),
+                     "keep one of the two: the data never silently picks one", text) from None
     except json.JSONDecodeError as exc:
         raise _error(f"invalid JSON: {exc.msg}", Span(file, exc.lineno, exc.colno),
                      text=text) from None
@@ -127,6 +197,48 @@ def _load_json(text: str, file: str) -> dict[str, DataItem]:
         items[name] = DataItem(name, value, Span(file, line, column, line,
                                                  column + len(name) + 2))
     return items
+
+
+class _Repeated(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """JSON keeps the last of two equal keys; optiform refuses them, as the language does."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Repeated(key)
+            seen.add(key)
+    return obj
+
+
+def _repeated_key(text: str) -> tuple[str, int] | None:
+    """The first key that repeats one of its object, and its offset (for the error only)."""
+    objects: list[set[str] | None] = []
+    for m in _JSON_TOKENS.finditer(text):
+        tok = m.group()
+        if tok in "{[":
+            objects.append(set() if tok == "{" else None)
+        elif tok in "}]":
+            if objects:
+                objects.pop()
+        elif tok.endswith(":") and objects and (keys := objects[-1]) is not None:
+            name = json.loads(tok.rstrip(": \t\r\n"))
+            if name in keys:
+                return name, m.start()
+            keys.add(name)
+    return None
+
+
+def _span_of(text: str, file: str, offset: int, width: int) -> Span:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return Span(file, line, column, line, column + width)
 
 
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[{}\[\]]')
@@ -148,11 +260,28 @@ def _top_level_keys(text: str) -> dict[str, int]:
     return found
 
 
+# PyYAML's scanner takes time quadratic in the depth of `[` and `{` (3,000 levels: 3 s,
+# and minutes for more); data nests a few levels, so deeper text is refused unread.
+MAX_YAML_FLOW_DEPTH = 200
+
+
 def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
     import yaml  # only here: most runs read no YAML
 
+    raw = np.frombuffer(text.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    step = (np.isin(raw, (ord("["), ord("{"))).astype(np.int32)
+            - np.isin(raw, (ord("]"), ord("}"))))
+    depth = np.cumsum(step)
+    if len(depth) and int(depth.max()) > MAX_YAML_FLOW_DEPTH:
+        at = int(np.argmax(depth > MAX_YAML_FLOW_DEPTH))
+        offset = len(raw[:at].tobytes().decode("utf-8", "replace"))
+        raise _error(f"the YAML is nested too deeply to read (more than "
+                     f"{MAX_YAML_FLOW_DEPTH} levels of `[` and `{{`)",
+                     _span_of(text, file, offset, 1), text=text)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
+        if root is not None:
+            _check_yaml_nodes(root, file, text)
         obj = yaml.safe_load(text)
     except yaml.reader.ReaderError as exc:  # a character YAML does not allow, such as NUL
         before = text[:exc.position]
@@ -181,9 +310,67 @@ def _load_yaml(text: str, file: str) -> dict[str, DataItem]:
     return items
 
 
+# Values that YAML aliases (`*name`) may add by repeating anchored ones: a few
+# hundred bytes of nested aliases otherwise expand to gigabytes.
+MAX_ALIAS_VALUES = 1_000_000
+
+
+def _check_yaml_nodes(root: Any, file: str, text: str) -> None:
+    """Refuse what PyYAML accepts silently: a key given twice in one mapping (it keeps
+    the last), aliases that expand past MAX_ALIAS_VALUES, an alias inside itself."""
+    import yaml
+
+    def children(node: Any) -> list[Any]:
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    def span(node: Any) -> Span:
+        mark = node.start_mark
+        width = len(node.value) if isinstance(node, yaml.ScalarNode) else 1
+        return Span(file, mark.line + 1, mark.column + 1, mark.line + 1,
+                    mark.column + 1 + max(1, width))
+
+    size: dict[int, int] = {}
+    open_: set[int] = set()  # nodes whose values are being counted: an alias to one loops
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            size[key] = 1 + sum(size[id(c)] for c in children(node))
+            open_.discard(key)
+            continue
+        if key in size:
+            continue
+        if key in open_:
+            raise _error("an alias refers to the value that holds it", span(node),
+                         "write the value out instead of the alias", text)
+        open_.add(key)
+        stack.append((node, True))
+        if isinstance(node, yaml.MappingNode):
+            seen: set[tuple[str, str]] = set()
+            for k, _ in node.value:
+                if isinstance(k, yaml.ScalarNode) and k.tag != "tag:yaml.org,2002:merge":
+                    if (k.tag, k.value) in seen:
+                        raise _error(f"`{k.value}` is given twice in one mapping", span(k),
+                                     "keep one of the two: the data never silently picks "
+                                     "one", text)
+                    seen.add((k.tag, k.value))
+        stack.extend((c, False) for c in children(node) if id(c) not in size)
+    if size[id(root)] > len(size) + MAX_ALIAS_VALUES:
+        raise _error(f"the aliases of this YAML expand it to {size[id(root)]:,} values; at "
+                     f"most {MAX_ALIAS_VALUES:,} may come from aliases", Span(file, 1, 1),
+                     "write the values out, or give the data as JSON or CSV", text)
+
+
 def _load_csv_folder(folder: Path) -> dict[str, DataItem]:
     items = {}
     for path in sorted(folder.glob("*.csv")):
+        if path.is_dir():
+            raise _error(f"`{path}` is a folder, not a CSV file", Span(str(path), 1, 1),
+                         "a data folder holds one NAME.csv file per set or parameter: "
+                         "rename or move this folder")
         text = read_text(path)
         table = _plain_csv(text) or _quoted_csv(text, path)
         items[path.stem] = DataItem(path.stem, table, Span(str(path), 1, 1))

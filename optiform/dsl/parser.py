@@ -70,6 +70,10 @@ def stack_room() -> Iterator[None]:
             sys.setrecursionlimit(old)
 
 
+# Model text parses at about 60 KB a second: past this size a model is refused at
+# once, rather than parsed for minutes. Large tables belong in data files.
+MAX_MODEL_BYTES = 1 << 20
+
 SECTIONS = ("model", "sets", "parameters", "variables", "objective", "constraints")
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _BRACKETS = re.compile(r'"[^"\n]*"|#[^\n]*|[()\[\]{}]')
@@ -115,7 +119,14 @@ def build_strict() -> Lark:
 
 
 def parse(text: str, file: str = "<model>") -> ModelDecl:
-    """Parse model text; raise DiagnosticError with every problem found."""
+    """Parse model text; raise DiagnosticError with every problem found.
+
+    Lines end at "\n", "\r\n" or a bare "\r" (old Mac files): the text is read with
+    "\n" alone, so that a bare "\r" does not turn the rest of a comment's file
+    into the comment."""
+    text = line_ends(text)
+    if len(text) > MAX_MODEL_BYTES:
+        raise DiagnosticError([_too_large(file)])
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as exc:
@@ -134,7 +145,25 @@ def parse(text: str, file: str = "<model>") -> ModelDecl:
 
 def parse_file(path: str | Path) -> ModelDecl:
     path = Path(path)
-    return parse(read_text(path, kind="syntax"), str(path))
+    return parse(read_model(path), str(path))
+
+
+def read_model(path: Path) -> str:
+    """A model file's text, refused if it is not a regular file or past MAX_MODEL_BYTES."""
+    if path.is_file() and path.stat().st_size > MAX_MODEL_BYTES:
+        raise DiagnosticError([_too_large(str(path))])
+    return read_text(path, kind="syntax", limit=MAX_MODEL_BYTES)
+
+
+def line_ends(text: str) -> str:
+    """`text` with every line ending as "\n"."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _too_large(file: str) -> Diagnostic:
+    return Diagnostic(f"the model is larger than {MAX_MODEL_BYTES >> 20} MiB, the most "
+                      "optiform parses", Span(file, 1, 1),
+                      "move large tables of values into a data file (--data)", kind="syntax")
 
 
 def _too_deep(tree: Tree, file: str) -> Diagnostic | None:

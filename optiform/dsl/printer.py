@@ -23,7 +23,7 @@ from enum import IntEnum
 
 from optiform.dsl import ast as A
 from optiform.dsl.comments import Comments, collect, decl_anchor
-from optiform.dsl.parser import KEYWORDS, parse, stack_room
+from optiform.dsl.parser import KEYWORDS, line_ends, parse, stack_room
 
 WIDTH = 100
 INDENT = "  "
@@ -506,5 +506,6 @@ def format_source(text: str, file: str = "<model>") -> str:
 
     Raises `DiagnosticError` for text that does not parse.
     """
+    text = line_ends(text)  # as `parse` reads it, so that comments keep their lines
     model = parse(text, file)
     return format_model(model, collect(text, model))

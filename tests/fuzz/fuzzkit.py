@@ -154,7 +154,10 @@ def check_diagnostics(exc: DiagnosticError, sources: Mapping[str, str]) -> None:
             assert d.span.column <= len(lines[d.span.line - 1]) + 1, (
                 f"column {d.span.column} past the end of line {d.span.line}: {d!r}")
         d.to_dict()
-    str(exc)  # the rendering (caret under the source line) must not fail either
+    # the rendering (caret under the source line) must not fail either, and must hand a
+    # terminal no control character of the user's text
+    raw = RAW_CONTROL.search(str(exc))
+    assert raw is None, f"the rendering holds the control character {raw.group()!r}"
 
 
 def _small(problem: Any) -> bool:
@@ -361,7 +364,9 @@ def random_text() -> st.SearchStrategy[str]:
 
 # ---- grammar-aware models ------------------------------------------------------
 
-SYMBOLS = ["a", "b", "c", "north", "peanut butter", "[/b]", "x[1]"]  # rich markup too
+# rich markup, an emoji code and terminal escapes too (printed as text, issue 14)
+SYMBOLS = ["a", "b", "c", "north", "peanut butter", "[/b]", "x[1]", ":x:", "\x1b]0;t\x07",
+           "\x1b[2J"]
 UNKNOWN = ["nope", "xx", "cost2"]  # names no generated model declares
 
 
@@ -900,6 +905,9 @@ def data_files(draw: st.DrawFn) -> tuple[str, dict[str, bytes]]:
         data = draw(data_mappings())
         text = _json_text(data) if kind == "json" else _yaml_text(data)
         files = {f"data.{kind}": text.encode("utf-8", "replace")}
+    if draw(st.integers(0, 3)) == 0:  # a key given twice, an alias, bare CR line ends
+        name = draw(st.sampled_from(sorted(files)))
+        files[name] = _repeat_or_alias(draw, kind, files[name])
     if draw(st.booleans()):  # and now and then mangle the bytes themselves
         name = draw(st.sampled_from(sorted(files)))
         raw = files[name]
@@ -909,6 +917,27 @@ def data_files(draw: st.DrawFn) -> tuple[str, dict[str, bytes]]:
         cut = draw(st.sampled_from([0, 0, 1, 5]))
         files[name] = raw[:at] + junk + raw[at + cut:]
     return kind, files
+
+
+def _repeat_or_alias(draw: st.DrawFn, kind: str, raw: bytes) -> bytes:
+    """The data file's text with one of issue 14's input classes put in."""
+    how = draw(st.sampled_from(["repeat", "cr", "alias"]))
+    if how == "cr":
+        return raw.replace(b"\n", b"\r")
+    if kind == "json" and raw.rstrip().endswith(b"}") and raw.strip() != b"{}":
+        key = draw(st.sampled_from([b'"supply"', b'"cost"', b'"I"']))
+        return raw.rstrip()[:-1] + b", " + key + b": 1}"
+    if kind == "yaml":
+        if how == "alias":
+            width = draw(st.integers(2, 12))
+            lines = [b"a0: &a0 [1, 2]"] + [
+                b"a%d: &a%d [" % (i, i) + b", ".join([b"*a%d" % (i - 1)] * width) + b"]"
+                for i in range(1, draw(st.integers(2, 9)))]
+            return raw + b"\n" + b"\n".join(lines) + b"\n"
+        line = raw.split(b"\n", 1)[0]
+        return raw + b"\n" + line + b"\n"
+    lines = raw.split(b"\n")  # a CSV: a row given twice
+    return b"\n".join([*lines, lines[-1]]) if len(lines) > 1 else raw
 
 
 def check_data_files(kind: str, files: Mapping[str, bytes], folder: Path) -> str:
@@ -986,7 +1015,14 @@ def _cli_outcome(text: str, folder: Path) -> str:
     if code not in (0, 1, 3, 4, 5, 6) or "Traceback" in output:
         return _breach(f"`optiform {args[0]}` exited with {code}: {output[-1500:]}",
                        repr(text), None)
+    if raw := RAW_CONTROL.search(output):
+        return _breach(f"`optiform {args[0]}` printed the control character "
+                       f"{raw.group()!r}: {output[-1500:]}", repr(text), None)
     return f"cli exit {code}"
+
+
+# What a terminal would act on: user text must reach it escaped (optiform.terminal).
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 # ---- how many inputs each test runs ----------------------------------------------
@@ -1008,3 +1044,46 @@ def examples(n: int) -> int:
 def long_share(fraction: float) -> int:
     """This test's part of the long run's total number of inputs."""
     return max(1, int(LONG_TOTAL * fraction))
+
+
+# ---- files that are not files (issue 14) ---------------------------------------------
+
+FILE_KINDS = ("fifo", "device", "folder")
+FILE_ROLES = ("model", "json", "yaml", "csv")
+
+
+def check_file_kind(kind: str, role: str, folder: Path) -> str:
+    """A FIFO, a device or a folder where a model, a data file or a CSV file should be:
+    refused at once with a located error (exit 1), never read, never waited on."""
+    from typer.testing import CliRunner
+
+    from optiform.cli import app
+
+    model = folder / "m.opt"
+    model.write_text(DATA_MODEL, encoding="utf-8")
+    data_dir = folder / "data"
+    data_dir.mkdir()
+    (data_dir / "PLANTS.csv").write_text("PLANTS\na\n", encoding="utf-8")
+    target = {"model": folder / "odd.opt", "json": folder / "odd.json",
+              "yaml": folder / "odd.yaml", "csv": data_dir / "odd.csv"}[role]
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "device":
+        target.symlink_to(os.devnull if role != "json" else "/dev/zero")
+    else:
+        target.mkdir()
+    args = (["check", str(target)] if role == "model" else
+            ["check", str(model), "--data", str(data_dir if role == "csv" else target)])
+    what = f"{kind} as {role}"
+    try:
+        with guard(10):
+            result = CliRunner().invoke(app, args)
+    except _Hang:
+        return _breach("no answer within 10 s", what, None)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        return _breach(f"raised {type(result.exception).__name__}: {result.exception}", what,
+                       result.exception)
+    if result.exit_code not in (1, 2) or f"{target}" not in result.output:
+        return _breach(f"exit {result.exit_code}: {result.output[-500:]}", what, None)
+    OUTCOMES["rejected: file kind"] += 1
+    return "rejected"

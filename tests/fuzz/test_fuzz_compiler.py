@@ -6,7 +6,10 @@
 - `wild_models()`: a valid model with one random expression of any shape put
   in one of its slots (a set, a bound, a filter, a constraint...).
 - data: the transport example's data with nodes replaced by random JSON values,
-  given as a Python mapping and as JSON, YAML and CSV files, raw bytes mangled.
+  given as a Python mapping and as JSON, YAML and CSV files, raw bytes mangled,
+  now and then a key given twice, YAML aliases nested or bare-CR line ends.
+- files that are not files: a FIFO, a device or a folder as the model, a data
+  file or a CSV file.
 
 Each must end in a result or a located DiagnosticError (`fuzzkit.check_text`).
 """
@@ -71,6 +74,13 @@ def test_broken_data_files(case: tuple[str, dict[str, bytes]]) -> None:
 def test_the_command_line_prints_any_model(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         fuzzkit.check_cli(text, Path(folder))
+
+
+@pytest.mark.skipif(not hasattr(fuzzkit.os, "mkfifo"), reason="no FIFOs on this platform")
+@pytest.mark.parametrize("role", fuzzkit.FILE_ROLES)
+@pytest.mark.parametrize("kind", fuzzkit.FILE_KINDS)
+def test_what_is_not_a_file(kind: str, role: str, tmp_path: Path) -> None:
+    assert fuzzkit.check_file_kind(kind, role, tmp_path) == "rejected"
 
 
 @pytest.mark.fuzz_long

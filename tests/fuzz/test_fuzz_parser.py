@@ -82,6 +82,17 @@ HOSTILE = {
     "emoji in a string": 'sets\n  S = {"🙂"}\nvariables\n  x[S]\n',
     "CRLF line ends": "variables\r\n  x >= 0\r\nconstraints\r\n  c: x <= 1\r\n",
     "lone CR line ends": "variables\r  x >= 0\rconstraints\r  c: x <= 1\r",
+    "lone CR after a comment": "variables # note\r  x >= 0\rconstraints\r  c: y <= 1\r",
+    "terminal escapes in strings": 'model "\x1b]0;title\x07"\nsets\n  S = {"\x1b[2J", "\x9b"}'
+                                   "\nvariables\n  x[S]\nconstraints\n  c: y >= 1\n",
+    "markup and emoji codes": 'sets\n  S = {":x:", "[bold]b", "[/]"}\nvariables\n  x[S]\n'
+                              'constraints\n  c: x[":x:"] + y >= 1 # [red]:x:\n',
+    "bidi override in a comment": "variables\n  x # \u202e}\u2066\nconstraints\n  c: y >= 1\n",
+    "product of sets past the size limit": "sets\n  I = 1..1000\n  P = I*I*I\nvariables\n"
+                                           "  x\n",
+    "3000 unknown names": "variables\n  x\nconstraints\n" + "".join(
+        f"  c{i}: u{i} >= 1\n" for i in range(3000)),
+    "model past the size limit": "variables\n  x\n# " + "a" * (1 << 20) + "\n",
     "unterminated string": 'model m "no end\nvariables\n  x\n',
     "single quotes": "sets\n  S = {'a'}\nvariables\n  x\n",
     "keywords only": " ".join(fuzzkit.KEYWORDS),
