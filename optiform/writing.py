@@ -109,10 +109,12 @@ class GuardedOutput(TyperGroup):
 
 
 _WRITE_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
-# Where standard output is written: rich's console, the commands' own `print`s, and the
-# flush above. Files are written elsewhere (`write_atomic` says which one failed).
+# Where standard output is written: rich's console, the commands' own `print`s, the
+# `--json` text (Result.write_json) and the flush above. Files are written elsewhere
+# (`write_atomic` says which one failed).
 _PRINTERS = (os.path.join("rich", "console.py"), os.path.join("optiform", "cli.py"),
-             os.path.join("optiform", "writing.py"))
+             os.path.join("optiform", "writing.py"),
+             os.path.join("optiform", "solution.py"))  # `--json`, written from the arrays
 
 
 def _from_printing(exc: OSError) -> bool:

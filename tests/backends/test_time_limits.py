@@ -41,15 +41,17 @@ constraints
   room[k in K]: sum(i in I) w[k, i] * take[i] <= cap
 """
 
+# 3,000 variables: torch and Ipopt take several seconds to converge here (400 took
+# under 1.5 s once Ipopt's derivatives stopped importing torch._dynamo).
 CHAIN = """\
 sets
-  I = 1..400
+  I = 1..3000
 variables
   x[i in I] in [-5, 5] init (if i mod 2 == 1 then -1.2 else 1)
 objective
-  minimize f: sum(i in I : i < 400) (100 * (x[i + 1] - x[i]^2)^2 + (1 - x[i])^2)
+  minimize f: sum(i in I : i < 3000) (100 * (x[i + 1] - x[i]^2)^2 + (1 - x[i])^2)
 constraints
-  ring[i in I : i < 400]: x[i]^2 + x[i + 1]^2 >= 0.5
+  ring[i in I : i < 3000]: x[i]^2 + x[i + 1]^2 >= 0.5
 """
 
 

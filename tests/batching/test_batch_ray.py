@@ -45,7 +45,7 @@ def test_ray_reports_a_failing_scenario_in_its_row(transport: Scenarios,
     good = rows[str(transport.datas[0])]
     assert good["status"] == "optimal"
     with (tmp_path / "values" / good["scenario"] / "ship.csv").open() as f:
-        assert next(csv.reader(f)) == ["p", "s", "value"]
+        assert next(csv.reader(f)) == ["ROUTES", "ROUTES_2", "value"]  # as Result.frame
 
 
 def test_ray_resumes_and_skips_the_rows_done(transport: Scenarios, tmp_path: Path) -> None:
