@@ -58,11 +58,12 @@ class Model:
               device: str | None = None, seed: int = 0, iterations: int | None = None,
               tolerance: float | None = None, optimizer: str | None = None,
               samples: int | None = None, temperature: float | None = None,
-              compare: bool = False) -> Result:
+              training: str | None = None, compare: bool = False) -> Result:
         """Solve with `backend` (auto, highs, pyomo, ipopt, torch, gflownet); `solver`
         names Pyomo's solver; `starts` to `optimizer` steer the local NLP methods,
-        `samples` and `temperature` the sampler (see SolveOptions); `compare` also
-        solves with HiGHS and reports the gap of this answer to its optimum."""
+        `samples`, `temperature` and `training` the sampler (see SolveOptions);
+        `compare` also solves with HiGHS and reports the gap of this answer to its
+        optimum."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         problem = self.compile()
@@ -71,7 +72,7 @@ class Model:
                                tuple(lexicographic or ()), verbose=verbose, starts=starts,
                                device=device, seed=seed, iterations=iterations,
                                tolerance=tolerance, optimizer=optimizer, samples=samples,
-                               temperature=temperature)
+                               temperature=temperature, training=training)
         result = solve(problem, backend, options, timings, solver)
         if compare:
             result.comparison = comparison(result, options)
@@ -80,12 +81,14 @@ class Model:
     def pareto(self, points: int = 10, backend: str = "auto",
                objectives: Sequence[str] | None = None, *, time_limit: float | None = None,
                mip_gap: float | None = None, seed: int = 0, iterations: int | None = None,
-               temperature: float | None = None, device: str | None = None) -> list[Result]:
+               temperature: float | None = None, device: str | None = None,
+               training: str | None = None) -> list[Result]:
         """Points of the trade-off between two or three objectives (see `pareto`); with
         backend `gflownet`, sampled (`seed` to `device` steer the sampler)."""
         return pareto(self.compile(), points, backend,
                       SolveOptions(time_limit, mip_gap, seed=seed, iterations=iterations,
-                                   temperature=temperature, device=device), objectives)
+                                   temperature=temperature, device=device,
+                                   training=training), objectives)
 
 
 def load(path: str | Path, data: DataArg = None, *,

@@ -29,6 +29,9 @@ if TYPE_CHECKING:  # torch loads only when a solve starts
 
 DEFAULT_ITERATIONS = 200
 DEFAULT_TEMPERATURE = 0.02
+# trajectory balance on exp(-score / T), or order-preserving (the order of each batch)
+TRAININGS = ("tb", "op")
+DEFAULT_TRAINING = "tb"
 FINAL_SAMPLES = 512  # fresh samples drawn from the trained policy at the end
 # The neighbourhoods of the best points found, scored at the end, in evaluations as a share
 # of those before: on the benchmark's max-cut it more than doubled the distinct cuts within
@@ -60,6 +63,14 @@ def _columns(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
     return objective_stages(problem, options)
 
 
+def _training(options: SolveOptions) -> str:
+    training = options.training or DEFAULT_TRAINING
+    if training not in TRAININGS:
+        raise BackendError(f"gflownet: unknown training {training!r}; use "
+                           + " or ".join(TRAININGS))
+    return training
+
+
 def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     import torch
 
@@ -75,7 +86,8 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     deadline = started + options.time_limit if options.time_limit else None
     iterations = options.iterations or DEFAULT_ITERATIONS
     settings = Settings(iterations=iterations, seed=options.seed, deadline=deadline,
-                        temperature=options.temperature or DEFAULT_TEMPERATURE)
+                        temperature=options.temperature or DEFAULT_TEMPERATURE,
+                        training=_training(options))
     previous = torch.get_num_threads()
     torch.set_num_threads(1)  # small networks: one thread is fastest on a busy machine
     try:
@@ -93,6 +105,7 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
         "seconds": time.monotonic() - started, "iterations": trainer.iterations,
         "evaluations": env.evaluations, "distinct_points": len(trainer.archive),
         "distinct_feasible": len(choices), "temperature": settings.temperature,
+        "training": settings.training,
         "final_loss": trainer.losses[-1] if trainer.losses else None,
         "device": str(device), "seed": options.seed}
     values_of = env.values.cpu().numpy()

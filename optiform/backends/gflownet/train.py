@@ -63,6 +63,7 @@ class Settings:
     polish: int = 2  # best points improved by local search at the end
     seed: int = 0
     deadline: float | None = None  # time.monotonic() past which training stops
+    training: str = "tb"  # "tb": trajectory balance on exp(-score / T); "op": order-preserving
 
 
 class Archive:
@@ -193,10 +194,13 @@ class Trainer:
         self.env, self.settings, self.progress = env, settings, progress
         self.k = len(env.columns)
         self.multi = self.k > 1
+        # order-preserving training on several objectives learns the Pareto order itself:
+        # no preference to condition on
+        self.conditioned = self.multi and settings.training == "tb"
         torch.manual_seed(settings.seed)
         self.generator = torch.Generator(device=env.device).manual_seed(settings.seed)
         self.policy = Policy(env.n, env.n_features, env.n_values,
-                             self.k if self.multi else 0,
+                             self.k if self.conditioned else 0,
                              settings.hidden).to(env.device)
         self.optimizer = torch.optim.Adam([
             {"params": self.policy.network_parameters(),
@@ -211,7 +215,7 @@ class Trainer:
 
     # ---- trajectories ----------------------------------------------------------------------
     def preferences(self, batch: int) -> torch.Tensor:
-        if not self.multi:
+        if not self.conditioned:
             return torch.ones((batch, 1), dtype=torch.float32, device=self.env.device)
         g = torch.distributions.Dirichlet(torch.ones(self.k, device=self.env.device))
         return g.sample((batch,)).float()
@@ -352,9 +356,12 @@ class Trainer:
         self.archive.add(fresh, e)
         if rows is not None:  # scored when found: only their preferences are new
             e = _joined(e, self.archive.evaluation(rows, env.device))
-        log_r = (-self.score(e, w) / self.temperature()).float()
         usable = torch.isfinite(log_pf) & (log_pf > -1e8)
-        loss = ((self.policy.log_partition(w) + log_pf - log_r)[usable] ** 2).mean()
+        if s.training == "op":
+            loss = order_loss(log_pf[usable], better(_subset(e, usable), self.multi))
+        else:
+            log_r = (-self.score(e, w) / self.temperature()).float()
+            loss = ((self.policy.log_partition(w) + log_pf - log_r)[usable] ** 2).mean()
         self.optimizer.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(self.policy.parameters(), 10.0)
@@ -488,6 +495,40 @@ class Trainer:
         if self.multi:
             return "(" + ", ".join(f"{v:.6g}" for v in objectives.min(axis=0)) + ")"
         return f"{objectives[:, 0].min():.8g}"
+
+
+def better(e: Evaluation, pareto: bool) -> torch.Tensor:
+    """(batch, batch): whether point i comes strictly before point j. Feasible points
+    come before infeasible ones, which are ordered by their violation; feasible ones by
+    the objective or, with several, by Pareto dominance (a partial order)."""
+    f = e.feasible
+    both = f[:, None] & f[None, :]
+    z = torch.nan_to_num(e.objectives, nan=math.inf)
+    tol = 1e-9 * torch.clamp(z.abs(), min=1.0)
+    le = (z[:, None, :] <= z[None, :, :] + tol[None, :, :]).all(dim=2)
+    lt = (z[:, None, :] < z[None, :, :] - tol[None, :, :]).any(dim=2)
+    by_objective = le & lt if pareto else lt
+    v = e.violation
+    by_violation = ~f[:, None] & ~f[None, :] & (v[:, None] < v[None, :] * (1 - 1e-9))
+    return (f[:, None] & ~f[None, :]) | (both & by_objective) | by_violation
+
+
+def order_loss(log_r: torch.Tensor, before: torch.Tensor) -> torch.Tensor:
+    """The pairwise order-preserving loss (Chen and Mauch, ICLR 2024): for every pair of
+    the batch, the cross-entropy between the pair's softmax of learned log rewards and
+    the target that puts all its mass on the better point, or half on each where
+    neither is better (a tie, or incomparable under dominance). On a tree the learned
+    log reward is log Z + log P_F(x), and log Z cancels within a pair."""
+    b = log_r.shape[0]
+    if b < 2:
+        return log_r.sum() * 0.0
+    i, j = torch.triu_indices(b, b, offset=1, device=log_r.device)
+    target = torch.where(before[i, j], 1.0, torch.where(before[j, i], 0.0, 0.5))
+    return nn.functional.binary_cross_entropy_with_logits(log_r[i] - log_r[j], target)
+
+
+def _subset(e: Evaluation, rows: torch.Tensor) -> Evaluation:
+    return Evaluation(e.objectives[rows], e.violation[rows], e.worst[rows])
 
 
 def _joined(a: Evaluation, b: Evaluation) -> Evaluation:
