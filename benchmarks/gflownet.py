@@ -350,6 +350,7 @@ def front_rows(label: str, model: optiform.api.Model, seeds: int) -> list[str]:
             t0 = time.perf_counter()
             trainer.fit()
             trainer.sample(FINAL_SAMPLES)
+            trainer.expand(int(EXPAND_SHARE * env.evaluations))
             seconds = time.perf_counter() - t0
             _, z = trainer.archive.feasible()  # already minimised, in the model's units
             optimal = sum(p in on_front for p in _rounded(z))

@@ -312,3 +312,31 @@ def test_an_unknown_training_is_refused() -> None:
     assert result.exit_code == 2 and "`pg` is not a training" in result.output
     with pytest.raises(BackendError, match="unknown training 'pg'"):
         optiform.load(EXAMPLES / "knapsack.opt").solve("gflownet", training="pg")
+
+
+@pytest.mark.parametrize("training", ["tb", "op"])
+def test_the_pareto_local_search_fills_in_a_front_the_policy_has_barely_learned(
+        training: str) -> None:
+    # After 3 iterations the policy's samples hold 4 of the 7 points of the exact front;
+    # expanding the non-dominated points layer by layer finds the rest.
+    import torch
+
+    from optiform.backends.gflownet.env import Env
+    from optiform.backends.gflownet.train import Settings, Trainer
+    from optiform.pareto import non_dominated
+
+    expected = json.loads((EXAMPLES / "biobjective_knapsack.expected.json").read_text())
+    problem = optiform.load(EXAMPLES / "biobjective_knapsack.opt").compile()
+    env = Env(problem, [{"usefulness": 1.0}, {"comfort": 1.0}], torch.device("cpu"))
+    trainer = Trainer(env, Settings(iterations=3, seed=0, training=training))
+    trainer.fit()
+
+    def front() -> list[tuple[float, ...]]:
+        _, z = trainer.archive.feasible()
+        return sorted(tuple(p) for p in (-z[non_dominated(z, ["minimize"] * 2)]).tolist())
+
+    assert len(front()) < 7
+    before = env.evaluations
+    trainer.expand(1000)
+    assert env.evaluations - before <= 1000
+    assert front() == sorted(tuple(map(float, p)) for p in expected["pareto"])

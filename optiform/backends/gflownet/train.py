@@ -424,27 +424,54 @@ class Trainer:
         neighbourhoods of the best the policy found, with every evaluation spent on a
         point never scored before. The best point is expanded first, and a better
         neighbour becomes the next best, so the search also climbs: once done, the
-        best point is a local optimum of single-variable moves, if the budget allowed."""
-        if self.multi:
-            return
-        env, archive, n = self.env, self.archive, self.env.n
+        best point is a local optimum of single-variable moves, if the budget allowed.
+        With several objectives the best are the non-dominated points among those not
+        yet expanded (a Pareto local search, layer by layer): a neighbour that joins
+        them is expanded in turn, so the front's gaps between the policy's samples
+        are filled in, two or more moves away where one does not reach."""
+        archive, n = self.archive, self.env.n
         per_round = max(1, 256 // max(1, 2 * n))
+        front = np.zeros(0, dtype=np.int64)
         spent = 0
         while spent < evaluations:
-            rows = archive.feasible_rows()
-            rows = rows[~archive.expanded[rows]]
-            if not len(rows):
-                return
-            best = rows[np.argsort(archive.objectives[rows, 0], kind="stable")[:per_round]]
+            todo = front[~archive.expanded[front]]
+            if not len(todo):
+                rows = archive.feasible_rows()
+                rows = rows[~archive.expanded[rows]]
+                if not len(rows):
+                    return
+                front = self._front(rows) if self.multi else rows
+                continue
+            best = todo[np.argsort(archive.objectives[todo, 0], kind="stable")[:per_round]]
             archive.expanded[best] = True
-            cand, inside = self.neighbours(torch.as_tensor(
-                archive.choices[best].astype(np.int64), device=env.device))
-            moves = cand.reshape(-1, n)[inside].cpu().numpy()
-            moves = moves[archive.unseen(moves)][:evaluations - spent]
-            if len(moves):
-                c = torch.as_tensor(moves, device=env.device)
-                archive.add(c, env.evaluate(self.x_of(c)))
-                spent += len(moves)
+            first = archive.size
+            spent += self._score_moves(best, evaluations - spent)
+            new = np.arange(first, archive.size)
+            new = new[archive.worst[new] <= FEASIBILITY_TOL]
+            front = np.concatenate([todo, new])
+            if self.multi:
+                front = self._front(front)
+
+    def _front(self, rows: np.ndarray) -> np.ndarray:
+        """The archive rows among `rows` whose objectives no other's dominate."""
+        from optiform.pareto import non_dominated
+
+        z = self.archive.objectives[rows]
+        rows = rows[np.isfinite(z).all(axis=1)]
+        return rows[non_dominated(self.archive.objectives[rows], ["minimize"] * self.k)]
+
+    def _score_moves(self, rows: np.ndarray, budget: int) -> int:
+        """Scores up to `budget` unseen one-variable moves of the archive's `rows` into
+        it; returns how many were scored."""
+        env, archive = self.env, self.archive
+        cand, inside = self.neighbours(torch.as_tensor(
+            archive.choices[rows].astype(np.int64), device=env.device))
+        moves = cand.reshape(-1, env.n)[inside].cpu().numpy()
+        moves = moves[archive.unseen(moves)][:budget]
+        if len(moves):
+            c = torch.as_tensor(moves, device=env.device)
+            archive.add(c, env.evaluate(self.x_of(c)))
+        return len(moves)
 
     def improve(self, choices: torch.Tensor, e: Evaluation, w: torch.Tensor,
                 count: int) -> None:
