@@ -340,3 +340,13 @@ def test_the_pareto_local_search_fills_in_a_front_the_policy_has_barely_learned(
     trainer.expand(1000)
     assert env.evaluations - before <= 1000
     assert front() == sorted(tuple(map(float, p)) for p in expected["pareto"])
+
+
+def test_the_cli_trains_by_order_when_asked() -> None:
+    result = runner.invoke(app, ["solve", str(EXAMPLES / "knapsack.opt"), "--backend",
+                                 "gflownet", "--training", "op", "--iterations", "20",
+                                 "--samples", "3", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["backend"] == "gflownet" and out["check"]["feasible"]
+    assert len(out["samples"]) == 3 and all(s["feasible"] for s in out["samples"])

@@ -6,7 +6,8 @@ distinct plans (`--samples N`), the trade-off between several objectives
 (`--pareto K`), and answers for discrete models whose objectives no MILP
 solver accepts. It takes models whose variables are all binary or bounded
 integers (`env.py` says which it refuses and why), trains by
-trajectory balance (`train.py`), and returns the best distinct
+trajectory balance or, with `--training op`, by the order of the points it finds
+(`train.py`), and returns the best distinct
 points found, best first. A sampler proves nothing: the status is never
 optimal, and every point is checked by `optiform.verify` before a user sees
 it (in `api.py`). `auto` never picks it. Imports torch only when it solves.

@@ -15,7 +15,11 @@ feasible points found so far (teacher-forced, which a tree makes exact). The
 reward is `exp(-score / T)`: the objective normalised by the spread of random
 feasible samples, plus a penalty for violated rows; the temperature anneals
 from 1 to `--temperature` over the first part of the run, so that the policy
-covers the space before it concentrates on the best region. At the end the
+covers the space before it concentrates on the best region. With `--training op`
+(order-preserving, Chen and Mauch) there is no reward at all: the policy's own
+log P_F is trained, pair by pair (or, for a front, listwise), to follow the
+order of the batch's points, and the ratio between the best and the rest grows
+as better points are found. At the end the
 neighbourhoods of the best points are filled in, as in Local Search GFlowNets
 (Kim et al., ICLR 2024): best first, every unseen single-variable move of the
 best point not yet expanded is scored (a fifth more evaluations), then a greedy
