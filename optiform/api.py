@@ -89,11 +89,12 @@ class Model:
               device: str | None = None, seed: int = 0, iterations: int | None = None,
               tolerance: float | None = None, optimizer: str | None = None,
               samples: int | None = None, temperature: float | None = None,
-              compare: bool = False) -> Result:
+              training: str | None = None, compare: bool = False) -> Result:
         """Solve with `backend` (auto, highs, pyomo, ipopt, torch, gflownet); `solver`
         names Pyomo's solver; `starts` to `optimizer` steer the local NLP methods,
-        `samples` and `temperature` the sampler (see SolveOptions); `compare` also
-        solves with HiGHS and reports the gap of this answer to its optimum."""
+        `samples`, `temperature` and `training` the sampler (see SolveOptions);
+        `compare` also solves with HiGHS and reports the gap of this answer to its
+        optimum."""
         options = SolveOptions(
             arg.optional_number("time_limit", time_limit, infinite=True),
             arg.optional_number("mip_gap", mip_gap), arg.weights("weights", weights),
@@ -104,7 +105,8 @@ class Model:
             tolerance=arg.optional_number("tolerance", tolerance, positive=True),
             optimizer=arg.optional_text("optimizer", optimizer),
             samples=arg.optional_integer("samples", samples, 1, arg.MAX_SAMPLES),
-            temperature=arg.optional_number("temperature", temperature, positive=True))
+            temperature=arg.optional_number("temperature", temperature, positive=True),
+            training=arg.optional_text("training", training))
         arg.text("backend", backend)
         arg.optional_text("solver", solver)
         arg.flag("compare", compare)
@@ -120,16 +122,17 @@ class Model:
     def pareto(self, points: int = 10, backend: str = "auto",
                objectives: Sequence[str] | None = None, *, time_limit: float | None = None,
                mip_gap: float | None = None, seed: int = 0, iterations: int | None = None,
-               temperature: float | None = None, device: str | None = None) -> Front:
+               temperature: float | None = None, device: str | None = None,
+               training: str | None = None) -> Front:
         """Points of the trade-off between two or three objectives (see `pareto`); with
-        backend `gflownet`, sampled (`seed` to `device` steer the sampler)."""
+        backend `gflownet`, sampled (`seed` to `device` and `training` steer the sampler)."""
         options = SolveOptions(
             arg.optional_number("time_limit", time_limit, infinite=True),
             arg.optional_number("mip_gap", mip_gap),
             seed=arg.integer("seed", seed, 0, arg.MAX_SEED),
             iterations=arg.optional_integer("iterations", iterations, 1, arg.MAX_ITERATIONS),
             temperature=arg.optional_number("temperature", temperature, positive=True),
-            device=arg.device("device", device))
+            device=arg.device("device", device), training=arg.optional_text("training", training))
         return pareto(self.compile(), points, backend, options, objectives)
 
 

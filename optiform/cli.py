@@ -223,6 +223,9 @@ def solve(
     temperature: Annotated[float | None, typer.Option(
         min=1e-6, help="gflownet: reward sharpness, exp(-normalised objective / T) "
                        "(0.02); higher spreads the samples wider.")] = None,
+    training: Annotated[str | None, typer.Option(
+        help="gflownet: tb (trajectory balance on that reward, the default) or op "
+             "(order-preserving: learns from the order of the points found).")] = None,
     compare: Annotated[bool, typer.Option(
         "--compare", help="gflownet, torch: also solve with HiGHS and report the gap to "
                           "its optimum (with --pareto: the exact front beside the "
@@ -247,16 +250,20 @@ def solve(
     """Compile a model, solve it, and check the solution against the model."""
     order = [n.strip() for n in (lexicographic or "").split(",") if n.strip()]
     _prepare_output(output, output_format, pareto, as_json)
-    for flag, given in (("--samples", samples), ("--temperature", temperature)):
+    for flag, given in (("--samples", samples), ("--temperature", temperature),
+                        ("--training", training)):
         if given is not None and backend != "gflownet":
             raise typer.BadParameter("steers the sampler: give --backend gflownet too",
                                      param_hint=flag)
+    if training not in (None, "tb", "op"):
+        raise typer.BadParameter(f"`{training}` is not a training; use tb or op",
+                                 param_hint="--training")
     if plot is not None and pareto is None:
         raise typer.BadParameter("draws a Pareto front: give --pareto N too",
                                  param_hint="--plot")
     if pareto is not None:
         sampler = {"seed": seed, "iterations": iterations, "temperature": temperature,
-                   "device": device}
+                   "device": device, "training": training}
         _solve_pareto(model, data, max_size, pareto, order, backend, time_limit, mip_gap,
                       as_json, plot, compare, sampler)
     weighted = _parse_weights(weights)
@@ -267,7 +274,7 @@ def solve(
                 weights=weighted, lexicographic=order, verbose=verbose,
                 starts=starts, device=device, seed=seed, iterations=iterations,
                 tolerance=tolerance, optimizer=optimizer, solver=solver, samples=samples,
-                temperature=temperature, compare=compare)
+                temperature=temperature, training=training, compare=compare)
     except ArgumentError as exc:
         _usage(exc)
     except DiagnosticError as exc:

@@ -107,7 +107,7 @@ SOLVE_BAD: list[tuple[str, Any]] = [
     ("seed", 1.5), ("seed", "1"), ("seed", None), ("iterations", 0), ("iterations", "5"),
     ("tolerance", 0), ("tolerance", -1), ("tolerance", NAN), ("optimizer", 3),
     ("samples", 0), ("samples", "3"), ("temperature", INF), ("temperature", 0),
-    ("temperature", "hot"), ("compare", "yes"),
+    ("temperature", "hot"), ("compare", "yes"), ("training", 3),
 ]
 PARETO_BAD: list[tuple[str, Any]] = [
     ("points", "5"), ("points", 2.5), ("objectives", "cost"), ("objectives", [1, 2]),

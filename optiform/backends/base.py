@@ -52,6 +52,7 @@ class SolveOptions:
     # Samplers (gflownet)
     samples: int | None = None  # distinct verified points to return, best first
     temperature: float | None = None  # reward sharpness: exp(-normalised objective / T)
+    training: str | None = None  # "tb" (trajectory balance, the default) or "op" (order)
     front: int | None = None  # points of a sampled Pareto front
     front_objectives: tuple[str, ...] = ()  # the objectives traded off (all if empty)
     # time.monotonic() past which the solve stops, fixed when the solve is handed to a

@@ -6,7 +6,8 @@ distinct plans (`--samples N`), the trade-off between several objectives
 (`--pareto K`), and answers for discrete models whose objectives no MILP
 solver accepts. It takes models whose variables are all binary or bounded
 integers (`env.py` says which it refuses and why), trains by
-trajectory balance (`train.py`), and returns the best distinct
+trajectory balance or, with `--training op`, by the order of the points it finds
+(`train.py`), and returns the best distinct
 points found, best first. A sampler proves nothing: the status is never
 optimal, and every point is checked by `optiform.verify` before a user sees
 it (in `api.py`). `auto` never picks it. Imports torch only when it solves.
@@ -29,6 +30,9 @@ if TYPE_CHECKING:  # torch loads only when a solve starts
 
 DEFAULT_ITERATIONS = 200
 DEFAULT_TEMPERATURE = 0.02
+# trajectory balance on exp(-score / T), or order-preserving (the order of each batch)
+TRAININGS = ("tb", "op")
+DEFAULT_TRAINING = "tb"
 FINAL_SAMPLES = 512  # fresh samples drawn from the trained policy at the end
 # The neighbourhoods of the best points found, scored at the end, in evaluations as a share
 # of those before: on the benchmark's max-cut it more than doubled the distinct cuts within
@@ -62,6 +66,14 @@ def _columns(problem: Problem, options: SolveOptions) -> list[dict[str, float]]:
     return objective_stages(problem, options)
 
 
+def _training(options: SolveOptions) -> str:
+    training = options.training or DEFAULT_TRAINING
+    if training not in TRAININGS:
+        raise BackendError(f"gflownet: unknown training {training!r}; use "
+                           + " or ".join(TRAININGS))
+    return training
+
+
 def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     import torch
 
@@ -81,7 +93,8 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
     iterations = options.iterations or DEFAULT_ITERATIONS
     settings = Settings(iterations=iterations, seed=options.seed, deadline=deadline,
                         finish=finish,
-                        temperature=options.temperature or DEFAULT_TEMPERATURE)
+                        temperature=options.temperature or DEFAULT_TEMPERATURE,
+                        training=_training(options))
     previous = torch.get_num_threads()
     torch.set_num_threads(1)  # small networks: one thread is fastest on a busy machine
     interrupted = False
@@ -104,6 +117,7 @@ def _solve(problem: Problem, options: SolveOptions, name: str) -> Solution:
         "seconds": time.monotonic() - started, "iterations": trainer.iterations,
         "evaluations": env.evaluations, "distinct_points": len(trainer.archive),
         "distinct_feasible": len(choices), "temperature": settings.temperature,
+        "training": settings.training,
         "final_loss": trainer.losses[-1] if trainer.losses else None,
         "device": str(device), "seed": options.seed}
     values_of = env.values.cpu().numpy()
