@@ -10,14 +10,16 @@ problems of a file are collected and raised together.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from optiform.compiler.ordered import ENDS, MEMBER_FUNCS, ORDERED_FUNCS
 from optiform.diagnostics import Diagnostic, DiagnosticError, Span, suggest
 from optiform.dsl import ast as A
 from optiform.dsl.printer import format_expr
+
+_D = TypeVar("_D", A.SetDecl | A.ParamDecl, A.DefinedDecl)
 
 FUNCTIONS = {
     "abs": 1, "exp": 1, "log": 1, "sqrt": 1, "sin": 1, "cos": 1,
@@ -407,38 +409,29 @@ def _topological(model: A.ModelDecl, graph: dict[str, set[str]],
                  w: _Walker) -> list[A.SetDecl | A.ParamDecl]:
     decls: dict[str, A.SetDecl | A.ParamDecl] = {**_first(model.parameters),
                                                    **_first(model.sets)}
-    order: list[A.SetDecl | A.ParamDecl] = []
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(name: str) -> None:
-        if state.get(name) == 2:
-            return
-        if state.get(name) == 1:
-            cycle = stack[stack.index(name):] + [name]
-            w.error("declarations depend on each other in a cycle: " + " -> ".join(cycle),
-                    decls[name].span, "break the cycle by giving one of them a value")
-            return
-        state[name] = 1
-        stack.append(name)
-        for dep in sorted(graph.get(name, ())):
-            if dep in decls and dep != name:
-                visit(dep)
-            elif dep == name:
-                w.error(f"`{name}` is defined in terms of itself", decls[name].span)
-        stack.pop()
-        state[name] = 2
-        order.append(decls[name])
-
-    for name in decls:
-        visit(name)
-    return order
+    return _dependency_order(
+        decls, {n: {d for d in deps if d in decls or d == n} for n, deps in graph.items()}, w,
+        ("declarations", "break the cycle by giving one of them a value"),
+        lambda name: (f"`{name}` is defined in terms of itself", None))
 
 
 def _defined_order(defined: dict[str, A.DefinedDecl], uses: dict[str, set[str]],
                    w: _Walker) -> list[A.DefinedDecl]:
     """Defined variables, each after those its expression uses; a cycle is an error."""
-    order: list[A.DefinedDecl] = []
+    return _dependency_order(
+        defined, uses, w,
+        ("defined variables", "a defined variable names an expression of variables and of "
+         "defined variables before it; make one of them a variable"),
+        lambda name: (f"defined variable `{name}` is defined in terms of itself",
+                      "make it a variable and its definition a constraint"))
+
+
+def _dependency_order(decls: dict[str, _D], deps: dict[str, set[str]], w: _Walker,
+                      cycle: tuple[str, str],
+                      itself: Callable[[str], tuple[str, str | None]]) -> list[_D]:
+    """`decls` in an order where each comes after those it depends on (depth first, in
+    declaration order); a cycle, and a declaration that uses itself, are errors."""
+    order: list[_D] = []
     state: dict[str, int] = {}
     stack: list[str] = []
 
@@ -446,24 +439,23 @@ def _defined_order(defined: dict[str, A.DefinedDecl], uses: dict[str, set[str]],
         if state.get(name) == 2:
             return
         if state.get(name) == 1:
-            cycle = stack[stack.index(name):] + [name]
-            w.error("defined variables depend on each other in a cycle: " + " -> ".join(cycle),
-                    defined[name].span, "a defined variable names an expression of variables "
-                    "and of defined variables before it; make one of them a variable")
+            loop = stack[stack.index(name):] + [name]
+            w.error(f"{cycle[0]} depend on each other in a cycle: " + " -> ".join(loop),
+                    decls[name].span, cycle[1])
             return
         state[name] = 1
         stack.append(name)
-        for dep in sorted(uses.get(name, ())):
+        for dep in sorted(deps.get(name, ())):
             if dep == name:
-                w.error(f"defined variable `{name}` is defined in terms of itself",
-                        defined[name].span, "make it a variable and its definition a constraint")
+                message, hint = itself(name)
+                w.error(message, decls[name].span, hint)
             else:
                 visit(dep)
         stack.pop()
         state[name] = 2
-        order.append(defined[name])
+        order.append(decls[name])
 
-    for name in defined:
+    for name in decls:
         visit(name)
     return order
 
