@@ -19,21 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-MODEL = """\
-sets
-  I
-  K
-parameters
-  value[I]
-  w[K, I]
-  cap
-variables
-  take[I] binary
-objective
-  maximize total: sum(i in I) value[i] * take[i]
-constraints
-  room[k in K]: sum(i in I) w[k, i] * take[i] <= cap
-"""
+from optiform.testing import MULTI_KNAPSACK
+
+MODEL = MULTI_KNAPSACK
 
 
 HERE = Path(__file__).resolve().parent

@@ -20,26 +20,13 @@ import pytest
 
 import optiform
 from optiform.api import Model
+from optiform.testing import MULTI_KNAPSACK
 
 HERE = Path(__file__).resolve().parent
 EXAMPLES = HERE.parents[1] / "examples"
 SLACK = 1.10  # the limit plus 10%
 
-KNAPSACK = """\
-sets
-  I
-  K
-parameters
-  value[I]
-  w[K, I]
-  cap
-variables
-  take[I] binary
-objective
-  maximize total: sum(i in I) value[i] * take[i]
-constraints
-  room[k in K]: sum(i in I) w[k, i] * take[i] <= cap
-"""
+KNAPSACK = MULTI_KNAPSACK
 
 # 3,000 variables: torch and Ipopt take several seconds to converge here (400 took
 # under 1.5 s once Ipopt's derivatives stopped importing torch._dynamo).

@@ -16,24 +16,11 @@ from batch_scenarios import Scenarios
 from typer.testing import CliRunner
 
 from optiform.cli import app
+from optiform.testing import MULTI_KNAPSACK
 
 # A multi-dimensional knapsack HiGHS cannot close in a second: with --time-limit 1
 # each scenario takes a second and ends `feasible`.
-HARD = """\
-sets
-  I
-  K
-parameters
-  value[I]
-  w[K, I]
-  cap
-variables
-  take[I] binary
-objective
-  maximize total: sum(i in I) value[i] * take[i]
-constraints
-  room[k in K]: sum(i in I) w[k, i] * take[i] <= cap
-"""
+HARD = MULTI_KNAPSACK
 
 
 def test_the_table_goes_to_the_output_and_the_engine_is_named(transport: Scenarios,
