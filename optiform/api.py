@@ -96,7 +96,7 @@ class Model:
         `compare` also solves with HiGHS and reports the gap of this answer to its
         optimum."""
         options = SolveOptions(
-            arg.optional_number("time_limit", time_limit, infinite=True),
+            _time_limit(time_limit),
             arg.optional_number("mip_gap", mip_gap), arg.weights("weights", weights),
             arg.names("lexicographic", lexicographic), verbose=arg.flag("verbose", verbose),
             starts=arg.optional_integer("starts", starts, 1, arg.MAX_STARTS),
@@ -127,7 +127,7 @@ class Model:
         """Points of the trade-off between two or three objectives (see `pareto`); with
         backend `gflownet`, sampled (`seed` to `device` and `training` steer the sampler)."""
         options = SolveOptions(
-            arg.optional_number("time_limit", time_limit, infinite=True),
+            _time_limit(time_limit),
             arg.optional_number("mip_gap", mip_gap),
             seed=arg.integer("seed", seed, 0, arg.MAX_SEED),
             iterations=arg.optional_integer("iterations", iterations, 1, arg.MAX_ITERATIONS),
@@ -679,3 +679,9 @@ def _check_objectives(problem: Problem, options: SolveOptions) -> None:
                 "lexicographic solve", None, "put it last in the order"))
     if problems:
         raise DiagnosticError(problems)
+
+
+def _time_limit(value: object) -> float | None:
+    """`time_limit` checked by name; infinity, which the API accepts, means no limit."""
+    limit = arg.optional_number("time_limit", value, infinite=True)
+    return None if limit == math.inf else limit

@@ -61,8 +61,6 @@ class SolveOptions:
     deadline: float | None = None
 
     def __post_init__(self) -> None:
-        if self.time_limit == math.inf:  # no limit, as the Python API allows it to be said
-            object.__setattr__(self, "time_limit", None)
         for name, value, least in (("time_limit", self.time_limit, 0.0),
                                    ("mip_gap", self.mip_gap, 0.0),
                                    ("tolerance", self.tolerance, 0.0)):

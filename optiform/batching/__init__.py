@@ -76,6 +76,6 @@ def _check_arguments(model: object, datas: object, engine: object, grid: object,
         if where is not None:
             arg.path(name, where)
     arg.text("backend", backend)
-    arg.optional_number("time_limit", time_limit, infinite=True)
+    arg.optional_number("time_limit", time_limit)
     arg.optional_number("mip_gap", mip_gap)
     arg.integer("max_size", max_size, 1, arg.MAX_SIZE)
