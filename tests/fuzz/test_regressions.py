@@ -542,6 +542,19 @@ def test_a_member_that_looks_like_digits_to_python(member: str) -> None:
     assert problem.universe.format_key(problem.sets["S"].codes[0]) == member
 
 
+def test_a_max_of_a_division_by_zero_is_refused_at_the_max() -> None:
+    # was: pyomo InvalidConstraintError ("resolved to a trivial Boolean") escaping from
+    # solve: compiler/lowering/extremum.py lowered `max(1e300, x4 / (p1 * 0.0))` into rows
+    # with an infinite coefficient, which Pyomo folds to False; found by
+    # test_generated_models_long on 2026-12-03 (finding 42).
+    text = ("parameters\n  p1 = 1000000000000000.0\nvariables\n  x3 in [5, 9]\n  x4\n"
+            "objective\n  minimize o5: max(1e+300, x4 / (p1 * 0.0))\n"
+            "  maximize o6: x3 + abs(x4) mod abs(inf)\n")
+    check_text(text)
+    with pytest.raises(DiagnosticError, match="not a finite number"):
+        optiform.loads(text).compile()
+
+
 # ---- fixed in the HiGHS backend ------------------------------------------------------
 
 

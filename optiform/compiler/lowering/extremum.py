@@ -37,6 +37,15 @@ def lower_max(aux: Auxiliaries, owner: Owner, args: Terms, parent: np.ndarray, n
         row = int(np.argmin(counts))
         raise EvalError(f"`{word}` in {_where(owner, row, universe)} is over an empty set",
                         span, "filter the rows where the set is empty, or add a member")
+    numbers = np.concatenate([args.lin_val, args.const])
+    if not np.isfinite(numbers).all():  # x / 0, inf * x: no row can hold it
+        row = int(parent[args.lin_row[~np.isfinite(args.lin_val)][0]]
+                  if not np.isfinite(args.lin_val).all()
+                  else parent[np.nonzero(~np.isfinite(args.const))[0][0]])
+        raise EvalError(f"`{word}` in {_where(owner, row, universe)} has an argument with a "
+                        "coefficient or constant that is not a finite number", span,
+                        "look for a division by zero or an infinite parameter in its "
+                        "arguments")
     lower, upper = aux.bounds()
     lb, ub = row_bounds(args, lower, upper)
     t_lower = np.full(n, -math.inf)
