@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from optiform.backends.base import BackendError, SolveOptions, narrowed, objective_stages
+from optiform.backends.base import (
+    CLASS_NEEDS,
+    BackendError,
+    SolveOptions,
+    narrowed,
+    objective_stages,
+)
 from optiform.backends.forked import CAN_FORK, ChildFailed, ChildTimeout, Watched
 from optiform.backends.pyomo import solvers as S
 from optiform.backends.pyomo.model import PyomoModel, UnsupportedExpression, build
@@ -32,14 +38,6 @@ from optiform.diagnostics import DiagnosticError
 from optiform.extras import MissingExtra, install_line
 from optiform.solution import ResultStatus, Solution, TerminationStatus
 
-_CLASS_CAPABILITIES: dict[ProblemClass, frozenset[str]] = {
-    ProblemClass.LP: frozenset({"linear"}),
-    ProblemClass.MILP: frozenset({"linear", "integer"}),
-    ProblemClass.QP: frozenset({"linear", "quadratic"}),
-    ProblemClass.MIQP: frozenset({"linear", "quadratic", "integer", "integer-quadratic"}),
-    ProblemClass.NLP: frozenset({"linear", "nonlinear"}),
-    ProblemClass.MINLP: frozenset({"linear", "nonlinear", "integer"}),
-}
 # "lowered": it solves the lowered model (compiler/lowering), auxiliary columns and all.
 _ALWAYS = frozenset({"multi-objective", "lowered"})
 _LEAST_SECONDS = 0.01  # a solver given no time at all may read 0 as "no limit"
@@ -53,7 +51,7 @@ def solver_capabilities(info: S.SolverInfo,
     caps = set(_ALWAYS)
     classes = interface.classes if interface and interface.classes else info.classes
     for cls in classes:
-        caps |= _CLASS_CAPABILITIES[cls]
+        caps |= CLASS_NEEDS[cls]
     if info.duals:
         caps.add("duals")
     if info.global_optimal:
@@ -87,7 +85,7 @@ class PyomoBackend:
             return frozenset().union(*(solver_capabilities(i) for i in S.installed()))
         info = self.info
         if info is None:  # a Pyomo solver outside the catalogue: the user knows what it takes
-            return frozenset().union(*_CLASS_CAPABILITIES.values(), _ALWAYS,
+            return frozenset().union(*CLASS_NEEDS.values(), _ALWAYS,
                                      {"nonconvex-quadratic"})
         interface = next((i for i in info.interfaces if i.pyomo_name == self.solver), None)
         return solver_capabilities(info, interface)
