@@ -14,16 +14,16 @@ from typer.testing import CliRunner
 
 from optiform.agents.evaluation import read_output
 from optiform.cli import app
+from optiform.testing import local_ray
 
-ray = pytest.importorskip("ray")
+pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def local_ray() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
+def one_local_ray() -> Iterator[None]:
+    with local_ray(cpus=2):
+        yield
 
 
 def test_eval_on_ray_scores_as_with_threads(serve: Serve, tmp_path: Path) -> None:

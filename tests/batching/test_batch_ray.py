@@ -12,16 +12,16 @@ from test_batch_cli import interrupt_and_resume
 
 import optiform
 from optiform.batching import run_batch
+from optiform.testing import local_ray
 
-ray = pytest.importorskip("ray")
+pytest.importorskip("ray")
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
-def local_ray() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
+def one_local_ray() -> Iterator[None]:
+    with local_ray(cpus=2):
+        yield
 
 
 def test_ray_rows_equal_the_process_pools(transport: Scenarios) -> None:
