@@ -52,6 +52,8 @@ def check_options(time_limit: float | None, mip_gap: float | None,
         time_limit = min(time_limit, 5.0)  # a valid limit that would not end the run
     bad = [name for name, v in (("time_limit", time_limit), ("mip_gap", mip_gap))
            if v is not None and not (math.isfinite(v) and v >= 0)]
+    if time_limit == math.inf:  # the Python API reads an infinite limit as no limit
+        bad.remove("time_limit")
     bad += ["weights"] * any(not (math.isfinite(w) and abs(w) < 1e20)
                              for w in weights.values())
     with fuzzkit.guard():
