@@ -696,7 +696,8 @@ class _Builder:
     # ---- numbers a solver would choke on -------------------------------------------
     def _check_numbers(self, name: str, keys: np.ndarray, terms: Terms, span: Span | None,
                        variables: list[VariableBlock], bounds: tuple[np.ndarray, ...]) -> None:
-        """NaN or infinite coefficients are errors; a huge coefficient range a warning."""
+        """NaN, infinite or huge (1e20 and beyond, which solvers read as infinite)
+        coefficients are errors; a huge coefficient range a warning."""
         universe = self.scope.universe
         values = terms.lin_val
         size = np.abs(values)
@@ -708,6 +709,23 @@ class _Builder:
             raise EvalError(f"the coefficient of {column} in {row} is {values[k]}", span,
                             "check the data it is computed from (a NaN, an infinity, or a "
                             "division by zero)", kind="data")
+        if largest >= HUGE:
+            k = int(np.argmax(size))
+            row = labelled(name, universe.format_key(keys[terms.lin_row[k]]))
+            column = column_label(variables, universe, int(terms.lin_col[k]))
+            raise EvalError(f"the coefficient of {column} in {row} is {values[k]:g}: solvers "
+                            "read 1e20 and beyond as infinite", span,
+                            "rescale the units of the data (thousands, millions)", kind="data")
+        quad = np.abs(terms.quad_val)
+        if len(quad) and not float(quad.max()) < HUGE:  # NaN, infinite or huge
+            k = int(np.nonzero(~(quad < HUGE))[0][0])
+            row = labelled(name, universe.format_key(keys[terms.quad_row[k]]))
+            pair = " * ".join(column_label(variables, universe, int(c))
+                              for c in (terms.quad_col1[k], terms.quad_col2[k]))
+            raise EvalError(f"the coefficient of {pair} in {row} is {terms.quad_val[k]:g}: "
+                            "a solver takes a finite coefficient below 1e20", span,
+                            "check the data it is computed from, or rescale its units",
+                            kind="data")
         for bound in bounds:
             nan = np.nonzero(np.isnan(bound))[0]
             if len(nan):

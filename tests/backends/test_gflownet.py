@@ -295,6 +295,8 @@ def test_the_order_puts_feasible_points_first_then_by_objective_or_dominance() -
     assert float(order_loss(ordered, pareto)) < float(order_loss(ordered.flip(0), pareto))
 
 
+# 7 s: the full run's; the quick run trains order-preserving in the learning test
+@pytest.mark.slow
 def test_order_preserving_training_keeps_every_point_checked() -> None:
     points, values = _knapsack_values()
     result = optiform.load(EXAMPLES / "knapsack.opt").solve(

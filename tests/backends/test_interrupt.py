@@ -57,7 +57,9 @@ def interrupted(tmp_path: Path, args: list[str], after: float,
     return proc.returncode, out, err
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+# SIGINT in the quick run; SIGTERM, which takes the same path, in the full one
+@pytest.mark.parametrize("signum", [signal.SIGINT,
+                                    pytest.param(signal.SIGTERM, marks=pytest.mark.slow)])
 def test_ctrl_c_keeps_the_incumbent_and_checks_it(tmp_path: Path, signum: int) -> None:
     write_knapsack(tmp_path)
     # past start-up and grounding, into the branch and bound

@@ -1,5 +1,5 @@
-"""Inputs that solvers used to answer for another model without a word: bounds of
-1e20 and more (read as infinite), and divisions by a variable that may be 0 (SCIP
+"""Inputs that solvers used to answer for another model without a word: bounds and
+coefficients of 1e20 and more (read as infinite), and divisions by a variable that may be 0 (SCIP
 answered beside the pole, "optimal"). Each is refused where it is written."""
 
 from __future__ import annotations
@@ -37,6 +37,23 @@ def test_a_huge_value_from_the_data_names_its_row() -> None:
                    "objective\n  minimize o: sum(i in 1..3) x[i]\n"
                    "constraints\n  big[i in 1..3]: x[i] <= cap[i]\n")
     assert "the right-hand side of `big` at [1] is 1e+25 (and 2 more)" in said
+
+
+def test_a_huge_coefficient_is_refused_where_its_row_is_written() -> None:
+    # HiGHS gave status error; SCIP printed "coefficient ... is infinite"
+    said = refused("variables\n  x in [0, 1]\n  y in [0, 1]\nobjective\n  maximize o: x\n"
+                   "constraints\n  c: 1e21 * x + y <= 5\n")
+    assert said == "7:3 the coefficient of x in c is 1e+21: solvers read 1e20 and beyond " \
+                   "as infinite"
+    said = refused("parameters\n  w[i in 1..2] = 1e19 * 10 ^ i\nvariables\n"
+                   "  x[i in 1..2] in [0, 1]\nobjective\n"
+                   "  maximize o: sum(i in 1..2) w[i] * x[i]\n")
+    assert "the coefficient of x[2] in o is 1e+21" in said
+    said = refused("variables\n  x in [0, 1]\n  y in [0, 1]\nobjective\n"
+                   "  maximize o: 1e22 * x * y\n")
+    assert "the coefficient of x * y in o is 1e+22" in said
+    fine = optiform.loads("variables\n  x in [0, 1]\nobjective\n  maximize o: 1e19 * x\n")
+    assert fine.solve().objective == pytest.approx(1e19)
 
 
 def test_infinity_written_as_such_stays_no_bound() -> None:

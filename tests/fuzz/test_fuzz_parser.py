@@ -103,6 +103,10 @@ HOSTILE = {
     "bound of 1e21": "variables\n  x in [0, 1e21]\nobjective\n  maximize o: x\n",
     "right-hand side of 1e20": "variables\n  x >= 0\nobjective\n  minimize o: x\n"
                                "constraints\n  big: x >= 1e20\n",
+    "coefficient of 1e21": "variables\n  x in [0, 1]\n  y in [0, 1]\nconstraints\n"
+                           "  c: 1e21 * x + y <= 5\n",
+    "quadratic coefficient of 1e22": "variables\n  x in [0, 1]\n  y in [0, 1]\nobjective\n"
+                                     "  maximize o: 1e22 * x * y\n",
     "right-hand side of -1e300 from a parameter": "parameters\n  p = -1e300\nvariables\n"
                                                   "  x\nconstraints\n  c: x >= p\n",
     "division by a variable that may be 0": "variables\n  x in [-1, 1]\nobjective\n"
