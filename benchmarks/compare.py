@@ -124,24 +124,6 @@ def make_data(case: str, quick: bool) -> tuple[str, dict[str, Any]]:
     return model, (transport_data(a, b) if model == "transport" else facility_data(a, b))
 
 
-TRANSPORT_OPT = """\
-model transport "Ship from sources to sinks at least cost"
-sets
-  I  "sources"
-  J  "sinks"
-parameters
-  supply[I]
-  demand[J]
-  cost[I, J]
-variables
-  x[I, J] >= 0
-objective
-  minimize total: sum(i in I, j in J) cost[i, j] * x[i, j]
-constraints
-  out[i in I]:  sum(j in J) x[i, j] <= supply[i]
-  into[j in J]: sum(i in I) x[i, j] >= demand[j]
-"""
-
 FACILITY_OPT = """\
 model facility "Capacitated facility location"
 sets
@@ -170,7 +152,10 @@ def optiform_text_and_data(model: str, d: dict[str, Any]) -> tuple[str, dict[str
     n, m = d["cost"].shape
     first, second = ("I", "J") if model == "transport" else ("W", "C")
     data = {first: np.arange(1, n + 1), second: np.arange(1, m + 1), **d}
-    return (TRANSPORT_OPT if model == "transport" else FACILITY_OPT), data
+    # imported here: a raw library's child process must not load optiform
+    from optiform.testing import TRANSPORT
+
+    return (TRANSPORT if model == "transport" else FACILITY_OPT), data
 
 
 # ---- layers: each returns build, handoff (None when fused with build), solve, ... ---
@@ -249,10 +234,10 @@ def run_optiform(model: str, d: dict[str, Any]) -> dict[str, Any]:
     problem = m.compile()
     t1 = time.perf_counter()
     backend = HighsBackend()
-    h = backend.load(problem, SolveOptions(
-        time_limit=MIP_TIME_LIMIT if model == "facility" else None))
+    options = SolveOptions(time_limit=MIP_TIME_LIMIT if model == "facility" else None).started()
+    h = backend.load(problem, options)
     t2 = time.perf_counter()
-    backend._run(h, highspy, problem)
+    backend._run(h, highspy, problem, options.deadline)
     t3 = time.perf_counter()
     values = np.asarray(h.getSolution().col_value, dtype=float)
     report = verify(problem, values)
@@ -470,9 +455,9 @@ def cli_child(model_path: str, data_path: str, milp: bool, out: str) -> None:
         stamps.setdefault("handoff_start", time.time())
         return load(self, problem, options)
 
-    def timed_run(self: Any, h: Any, highspy: Any, problem: Any) -> Any:
+    def timed_run(self: Any, h: Any, highspy: Any, problem: Any, deadline: Any) -> Any:
         stamps.setdefault("solve_start", time.time())
-        status = run(self, h, highspy, problem)
+        status = run(self, h, highspy, problem, deadline)
         stamps["solve_end"] = time.time()
         stamps["status"] = _highs_status(h)
         stamps["objective"] = h.getInfo().objective_function_value

@@ -9,29 +9,14 @@ from __future__ import annotations
 import sys
 import time
 
-import numpy as np
-from compare import TRANSPORT_OPT  # benchmarks/ is on the path when run as a script
-
 import optiform
-
-
-def data(n: int) -> dict[str, object]:
-    rng = np.random.default_rng(0)
-    cost = rng.uniform(1, 10, size=(n, n))
-    return {
-        "I": list(range(1, n + 1)),
-        "J": list(range(1, n + 1)),
-        "supply": {str(i + 1): 2.0 for i in range(n)},
-        "demand": {str(j + 1): 1.0 for j in range(n)},
-        "cost": {str(i + 1): {str(j + 1): float(cost[i, j]) for j in range(n)}
-                 for i in range(n)},
-    }
+from optiform.testing import TRANSPORT, transport_mapping
 
 
 def main(sizes: list[int]) -> None:
     print(f"{'n':>6} {'vars':>10} {'compile s':>10} {'solve s':>10} {'check s':>10}")
     for n in sizes:
-        model = optiform.loads(TRANSPORT_OPT, data=data(n))
+        model = optiform.loads(TRANSPORT, data=transport_mapping(n))
         t0 = time.perf_counter()
         problem = model.compile()
         compile_s = time.perf_counter() - t0

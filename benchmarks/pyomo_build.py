@@ -24,13 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pyomo.environ as pyo
-from compare import TRANSPORT_OPT  # benchmarks/ is on the path when run as a script
 from pyomo.common.gc_manager import PauseGC
 
 import optiform
 from optiform.backends.pyomo.model import build
+from optiform.testing import TRANSPORT, transport_mapping
 
 CHAIN = """
 sets
@@ -44,16 +43,6 @@ objective
 constraints
   ring[i in N : i < card(N)]: x[i]^2 + x[i + 1]^2 <= r
 """
-
-
-def transport_data(n: int) -> dict[str, Any]:
-    rng = np.random.default_rng(0)
-    cost = rng.uniform(1, 10, size=(n, n))
-    return {"I": list(range(1, n + 1)), "J": list(range(1, n + 1)),
-            "supply": {str(i + 1): 2.0 for i in range(n)},
-            "demand": {str(j + 1): 1.0 for j in range(n)},
-            "cost": {str(i + 1): {str(j + 1): float(cost[i, j]) for j in range(n)}
-                     for i in range(n)}}
 
 
 def hand_transport(d: dict[str, Any]) -> pyo.ConcreteModel:
@@ -127,7 +116,7 @@ def run(name: str, text: str, data: Callable[[int], dict[str, Any]],
 
 
 def main(sizes: list[int]) -> None:
-    run("transportation LP (n x n variables)", TRANSPORT_OPT, transport_data, hand_transport,
+    run("transportation LP (n x n variables)", TRANSPORT, transport_mapping, hand_transport,
         sizes)
     run("nonlinear chain (n variables)", CHAIN, chain_data, hand_chain,
         [s * s // 10 for s in sizes])
