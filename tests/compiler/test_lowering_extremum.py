@@ -13,6 +13,7 @@ import random
 from pathlib import Path
 
 import pytest
+from brute import optimum, solves_to
 
 import optiform
 from optiform.api import export
@@ -87,23 +88,16 @@ def test_lowered_optimum_equals_brute_force(seed: int) -> None:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_pyomo_gets_the_same_optimum(seed: int) -> None:
-    pytest.importorskip("pyomo")
     _against_brute_force(seed, "pyomo")
 
 
 def _against_brute_force(seed: int, backend: str) -> None:
     model, objective, constraints, sense = _instance(seed)
-    feasible = [p for p in itertools.product(range(LO, HI + 1), repeat=3)
-                if all(ok(p) for ok in constraints)]
-    if not feasible:  # test_an_infeasible_lowering_is_reported_infeasible
+    best = optimum(itertools.product(range(LO, HI + 1), repeat=3),
+                   lambda p: all(ok(p) for ok in constraints), objective, sense)
+    if best is None:  # test_an_infeasible_lowering_is_reported_infeasible
         return
-    result = optiform.loads(model).solve(backend=backend)
-    best = (min if sense == "minimize" else max)(objective(p) for p in feasible)
-    assert result.status == "optimal", (model, result.solution.message)
-    assert result.problem.problem_class.value == "MILP"
-    assert result.solution.backend.startswith(backend)
-    assert result.objective == pytest.approx(best, abs=1e-6), model
-    assert result.verified
+    result = solves_to(model, backend, best)
     point = tuple(round(result.values[v]) for v in VARS)
     assert objective(point) == pytest.approx(best, abs=1e-6)
 

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+from brute import optimum, solves_to
 
 import optiform
 from optiform.backends.base import SolveOptions
@@ -50,21 +51,10 @@ constraints
 @pytest.mark.parametrize("backend", ["highs", "pyomo"])
 @pytest.mark.parametrize("seed", range(15))
 def test_semiinteger_optimum_equals_brute_force(seed: int, backend: str) -> None:
-    if backend == "pyomo":
-        pytest.importorskip("pyomo")
     model, domains, (feasible, objective), sense = _instance(seed)
-    points = [p for p in itertools.product(*domains) if feasible(p)]
-    if not points:
-        return
-    best = (min if sense == "minimize" else max)(objective(p) for p in points)
-    try:
-        result = optiform.loads(model).solve(backend=backend)
-    except optiform.BackendError as exc:  # Pyomo without a MILP solver
-        pytest.skip(str(exc))
-    assert result.status == "optimal", (model, result.solution.message)
-    assert result.problem.problem_class.value == "MILP"
-    assert result.objective == pytest.approx(best, abs=1e-6), model
-    assert result.verified
+    best = optimum(itertools.product(*domains), feasible, objective, sense)
+    if best is not None:
+        solves_to(model, backend, best)
 
 
 def test_highs_gets_the_domains_natively() -> None:
