@@ -179,33 +179,31 @@ class _Builder:
                              zip(t.lin_val[order].tolist(), xo[t.lin_col[order]].tolist(),
                                  strict=True)))
         consts = t.const.tolist()
-        if not t.quadratic:
-            out = []
-            for i in range(t.n):
-                args = monomials[starts[i]:starts[i + 1]]
-                if not args:
-                    out.append(consts[i])
-                    continue
-                if consts[i]:
-                    args.insert(0, consts[i])
-                out.append(LinearExpression(args))
-            return out
-        q_order = np.argsort(t.quad_row, kind="stable")
-        q_starts = np.searchsorted(t.quad_row[q_order], np.arange(t.n + 1)).tolist()
-        # c*a*b as the node `(c*a)*b` that `c * a * b` would make, without the dispatch
-        products = list(map(ProductExpression, zip(
-            map(MonomialTermExpression, zip(t.quad_val[q_order].tolist(),
-                                            xo[t.quad_col1[q_order]].tolist(), strict=True)),
-            xo[t.quad_col2[q_order]].tolist(), strict=True)))
+        # a row of linear terms only is the LinearExpression Pyomo builds for one itself
+        node: Callable[[list[Any]], Any] = LinearExpression
+        products: list[Any] = []
+        q_starts = [0] * (t.n + 1)
+        if t.quadratic:
+            node = SumExpression
+            q_order = np.argsort(t.quad_row, kind="stable")
+            q_starts = np.searchsorted(t.quad_row[q_order], np.arange(t.n + 1)).tolist()
+            # c*a*b as the node `(c*a)*b` that `c * a * b` would make, without the dispatch
+            products = list(map(ProductExpression, zip(
+                map(MonomialTermExpression, zip(t.quad_val[q_order].tolist(),
+                                                xo[t.quad_col1[q_order]].tolist(),
+                                                strict=True)),
+                xo[t.quad_col2[q_order]].tolist(), strict=True)))
         out = []
         for i in range(t.n):
-            args = [*monomials[starts[i]:starts[i + 1]], *products[q_starts[i]:q_starts[i + 1]]]
+            args = monomials[starts[i]:starts[i + 1]]
+            if products:
+                args += products[q_starts[i]:q_starts[i + 1]]
             if not args:
                 out.append(consts[i])
                 continue
             if consts[i]:
                 args.insert(0, consts[i])
-            out.append(SumExpression(args))
+            out.append(node(args))
         return out
 
     # ---- objectives -----------------------------------------------------------------
