@@ -169,11 +169,21 @@ def _data(data: DataArg, decl: A.ModelDecl) -> dict[str, DataItem]:
     sets = {s.name for s in decl.sets}
     params = {p.name for p in decl.parameters}
     for k, v in data.items():
-        if is_frame_like(v):
-            items.update((i.name, i) for i in from_pandas(k, v, sets, params))
-        else:
-            items[k] = DataItem(k, v, Span("<data>", 1, 1))
+        given = (from_pandas(k, v, sets, params) if is_frame_like(v)
+                 else [DataItem(k, v, Span("<data>", 1, 1))])
+        for item in given:
+            if item.name in items:  # a key and a frame's column, or two frames' columns
+                raise DiagnosticError([Diagnostic(
+                    f"`{item.name}` is given twice: by {_given_by(items[item.name])} and "
+                    f"by {_given_by(item)}", item.span,
+                    "keep one of the two: the data never silently picks one", kind="data")])
+            items[item.name] = item
     return items
+
+
+def _given_by(item: DataItem) -> str:
+    file = item.span.file
+    return f'data["{item.name}"]' if file == "<data>" else file
 
 
 def check(path: str | Path, data: DataArg = None, *,

@@ -22,7 +22,7 @@ EXTRA_OF: dict[str, str] = {
     "openai": "agent",
     "pandas": "frames",
     "pyarrow": "frames",
-    "polars": "frames",
+    "polars": "polars",
     "ray": "ray",
     "matplotlib": "plot",
 }

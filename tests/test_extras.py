@@ -10,6 +10,7 @@ environment of its own and runs the same commands there.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,17 @@ def test_require_names_the_extra() -> None:
     assert caught.value.extra == "frames"
     assert str(caught.value).endswith("pip install 'optiform[frames]'")
     assert install_line("ray") == "pip install 'optiform[ray]'"
+
+
+def test_every_extra_named_in_a_message_brings_its_module() -> None:
+    # the hint for polars once named `frames`, which does not bring it
+    tomllib = pytest.importorskip("tomllib")
+    pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+    extras = tomllib.loads(pyproject.read_text())["project"]["optional-dependencies"]
+    for module, extra in EXTRA_OF.items():
+        brought = [re.split(r"[<>=!~\[ ]", r)[0] for r in extras[extra]]
+        assert any(name.startswith(module) for name in brought), (module, extra, brought)
+    in_all = re.fullmatch(r"optiform\[(.*)\]", extras["all"][0]).group(1).split(",")
+    assert set(EXTRA_OF.values()) <= set(in_all)
+    assert install_line("polars") == "pip install 'optiform[polars]'"
+

@@ -452,7 +452,7 @@ class _Builder:
                 item = self.data[decl.name]
                 raw = item.value
                 if isinstance(raw, Table):
-                    raw = raw.rows[0][-1] if len(raw) and raw.columns else None
+                    raw = self._scalar_cell(decl, raw, item.span)
                 v = self._number(raw, item.span, f"`{decl.name}`")
             elif default is not None:
                 v = default
@@ -509,6 +509,17 @@ class _Builder:
         factors = _factors(frame) if keys is domain_keys else None
         return ParamValue(decl.name, keys, np.asarray(values, dtype=float), default, dom,
                           decl.span, domain_keys, uniques, factors)
+
+    @staticmethod
+    def _scalar_cell(decl: A.ParamDecl, table: Table, span: Span) -> Any:
+        """The one value of a table given for a parameter without an index; more rows
+        are refused, as JSON's list is, never read as their first."""
+        if len(table) == 1 and table.columns:
+            return table.rows[0][-1]
+        source = table.source or f"`{decl.name}.csv`"
+        raise EvalError(f"`{decl.name}` is one number, but {source} has {len(table)} "
+                        "values", span, f"give `{decl.name}` its number alone, or declare "
+                        f"it over an index set (`{decl.name}[I]`)", kind="data")
 
     def _quoted_digits(self, keys: np.ndarray, inside: np.ndarray, domain_keys: np.ndarray,
                        uniques: Any) -> tuple[np.ndarray, np.ndarray]:

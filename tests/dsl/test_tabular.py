@@ -151,6 +151,31 @@ def test_a_wrong_shape_is_a_located_data_error(changes: dict[str, object], messa
     assert message in text and text.startswith(where), text
 
 
+def test_a_scalar_parameter_takes_one_value_not_the_first_of_many() -> None:
+    text = MODEL.replace("  demand[J]\n", "  demand[J]\n  scale\n")
+    for value, count in ((pd.Series([100.0, 200.0]), 2), (pd.DataFrame({"a": [1, 2]}), 2)):
+        with pytest.raises(optiform.DiagnosticError) as info:
+            optiform.loads(text, data=data(scale=value)).compile()
+        assert f"`scale` is one number, but the {type(value).__name__} for `scale` has " \
+               f"{count} values" in str(info.value)
+    one = optiform.loads(text, data=data(scale=pd.Series([7.0]))).compile()
+    assert one.params["scale"].values.tolist() == [7.0]
+
+
+def test_a_parameter_given_twice_is_refused_whichever_comes_first() -> None:
+    # the last one used to win: a frame put first gave another optimum, with no word
+    twice = {"supply": pd.Series([1.0, 1.0], index=SOURCES)}
+    for given in ({**twice, **data()}, {**data(), **twice}):
+        with pytest.raises(optiform.DiagnosticError) as info:
+            optiform.loads(MODEL, data=given)
+        assert "`supply` is given twice: by " in str(info.value)
+        assert 'data["nodes"]["supply"]' in str(info.value)
+    frames = data(other=pd.DataFrame({"supply": [1.0, 2.0]}, index=SOURCES))
+    with pytest.raises(optiform.DiagnosticError, match='by data\\["nodes"\\]\\["supply"\\] '
+                       'and by data\\["other"\\]\\["supply"\\]'):
+        optiform.loads(MODEL, data=frames)
+
+
 def test_a_parquet_answer_feeds_a_data_folder(tmp_path: Path) -> None:
     out = tmp_path / "answer"
     run = CliRunner().invoke(app, ["solve", str(TRANSPORT), "--output", str(out),
