@@ -907,11 +907,32 @@ class _Builder:
         for e in (lo_e, hi_e):  # at the side that holds the number, where there is one
             if e is not None and not lin.has_vars(e):
                 where = getattr(e, "span", None) or where
-        with np.errstate(invalid="ignore"):  # inf - inf: a NaN that _check_numbers reports
-            lower, upper = lower - shift, upper - shift
+        # An infinite side is no bound whatever the constant: `x <= cap` with cap = inf
+        # is a free row, not the NaN of -inf - (-inf) (a NaN constant stays NaN)
+        known = ~np.isnan(shift)
+        with np.errstate(invalid="ignore"):
+            lower = np.where(np.isneginf(lower) & known, -math.inf, lower - shift)
+            upper = np.where(np.isposinf(upper) & known, math.inf, upper - shift)
+        self._refuse_unreachable(c.name, keys, lower, upper, where)
         for bound in (lower, upper):
             self._check_huge(bound, f"the right-hand side of `{c.name}`", keys, where)
         return ConstraintBlock(c.name, keys, terms, lower, upper, c, frame)
+
+    def _refuse_unreachable(self, name: str, keys: np.ndarray, lower: np.ndarray,
+                            upper: np.ndarray, span: Span | None) -> None:
+        """A row bounded below by +inf or above by -inf (`x >= cap` with cap = inf) holds
+        at no point; solvers answer it with status error, so it is refused here."""
+        bad = np.nonzero(np.isposinf(lower) | np.isneginf(upper))[0]
+        if not len(bad):
+            return
+        k = int(bad[0])
+        row = labelled(name, self.scope.universe.format_key(keys[k]) if keys.shape[1] else "")
+        side = "below by inf" if np.isposinf(lower[k]) else "above by -inf"
+        more = f" (and {len(bad) - 1} more rows)" if len(bad) > 1 else ""
+        raise EvalError(f"{row} is bounded {side}{more}, so no point satisfies it", span,
+                        "`inf` is no bound only on the side it bounds (`x <= inf` holds "
+                        "everywhere, `x >= inf` nowhere); check the data it comes from",
+                        kind="data")
 
     def _check_divisions(self, variables: list[VariableBlock]) -> None:
         """A division by a variable whose bounds hold 0 is refused at the `/`: the

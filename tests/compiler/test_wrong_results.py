@@ -56,6 +56,20 @@ def test_a_huge_coefficient_is_refused_where_its_row_is_written() -> None:
     assert fine.solve().objective == pytest.approx(1e19)
 
 
+def test_an_infinite_right_hand_side_is_no_bound_on_its_own_side_only() -> None:
+    # `x <= cap` with cap = inf was "the right-hand side of c is NaN"
+    model = "parameters\n  cap = inf\nvariables\n  x in [0, 4]\nobjective\n" \
+            "  maximize o: x\nconstraints\n  c[k in 1..2]: {row}\n"
+    for row in ("x <= cap", "x - cap <= 3", "-cap <= x <= cap", "x + cap >= 1"):
+        result = optiform.loads(model.format(row=row)).solve()
+        assert result.verified and result.objective == 4, row
+    said = refused(model.format(row="x >= cap"))
+    assert said == "8:22 c[1] is bounded below by inf (and 1 more rows), so no point " \
+                   "satisfies it"
+    said = refused(model.format(row="x + cap <= 1"))
+    assert "c[1] is bounded above by -inf" in said
+
+
 def test_infinity_written_as_such_stays_no_bound() -> None:
     r = optiform.loads("variables\n  x in [0, inf]\nobjective\n  minimize o: x\n").solve()
     assert r.status == "optimal"
