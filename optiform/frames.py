@@ -39,7 +39,9 @@ def columns(result: Result, name: str) -> Columns:
     for kind, find in _KINDS:
         block = find(problem, name)
         if block is not None:
-            return kind(result, block)
+            # + 0.0 turns a solver's -0.0 into 0.0, as --json writes it; nothing else moves
+            return {k: c + 0.0 if c.dtype.kind == "f" else c
+                    for k, c in kind(result, block).items()}
     names = table_names(problem)
     hint = suggest(name, names) or f"the names with a table: {', '.join(names)}"
     raise KeyError(f"`{name}` is not a variable, defined variable or constraint of "

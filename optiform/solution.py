@@ -89,6 +89,10 @@ class Answer:
     index: A.Index | None
     values: np.ndarray
 
+    def __post_init__(self) -> None:
+        # a solver's -0.0 reads as 0.0 everywhere (--json already wrote it so)
+        object.__setattr__(self, "values", np.asarray(self.values, dtype=float) + 0.0)
+
     @property
     def arity(self) -> int:
         return int(self.keys.shape[1])

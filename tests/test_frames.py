@@ -293,3 +293,20 @@ def test_defined_variables_have_frames_json_and_output_files(tmp_path: Path) -> 
     assert (out / "spend.csv").read_text(encoding="utf-8").splitlines() == [
         "I,value", "a,2.0", "b,3.0"]
     assert "spend" in run.output and "total" in run.output
+
+
+def test_no_negative_zero_reaches_frames_values_or_files(tmp_path: Path) -> None:
+    # HiGHS answers a closed warehouse as -0.0: the CSV said `north,-0.0`, --json 0.0
+    result = optiform.load(EXAMPLES / "facility_location.opt").solve()
+    assert result.solution.values is not None
+    assert np.signbit(result.solution.values[result.solution.values == 0]).any(), \
+        "the solver gave no -0.0: this test no longer exercises the clean-up"
+    for name, frame in result.to_pandas().items():
+        zeros = frame.select_dtypes("float").to_numpy()
+        assert not np.signbit(zeros[zeros == 0]).any(), name
+    assert not any(np.signbit(v) for v in result.values["open"].values())
+    out = tmp_path / "out"
+    runner = CliRunner().invoke(app, ["solve", str(EXAMPLES / "facility_location.opt"),
+                                      "--output", str(out)])
+    assert runner.exit_code == 0, runner.output
+    assert "-0.0" not in (out / "open.csv").read_text()
