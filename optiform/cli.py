@@ -762,6 +762,9 @@ def ask(
     try:
         found = agent.run(text, folder)
     except LLMError as exc:
+        if as_json:  # one JSON object on stdout whatever happened, as `solve --json`
+            print(json.dumps({"status": "error", "errors": [{"message": str(exc)}],
+                              "run_dir": str(folder.path)}, indent=2))
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(int(ExitCode.NO_SOLUTION)) from None
     except FormalizationFailed as exc:

@@ -41,9 +41,18 @@ class Violation:
     amount: float
     span: Span | None = None
 
+    def __post_init__(self) -> None:
+        # a side with no value at the point (pwl outside its breakpoints) misses by
+        # more than any amount, and sorts as the worst
+        if math.isnan(self.amount):
+            object.__setattr__(self, "amount", math.inf)
+
     def describe(self) -> str:
         at = f"[{', '.join(map(str, self.index))}]" if self.index else ""
         where = f" (line {self.span.line})" if self.span else ""
+        if math.isnan(self.lhs):
+            return (f"{self.constraint}{at}{where}: has no value at this point (a function "
+                    f"outside its domain, such as pwl beyond its breakpoints)")
         return (f"{self.constraint}{at}{where}: {self.lhs:.6g} {self.sense} {self.rhs:.6g} "
                 f"is violated by {self.amount:.3g}")
 
@@ -83,8 +92,9 @@ class ViolationReport:
             "objectives": {k: v if math.isfinite(v) else None
                            for k, v in self.objectives.items()},
             "violations": [
-                {"constraint": v.constraint, "index": list(v.index), "lhs": v.lhs,
-                 "sense": v.sense, "rhs": v.rhs, "amount": v.amount,
+                {"constraint": v.constraint, "index": list(v.index),
+                 "lhs": _finite_or_none(v.lhs), "sense": v.sense,
+                 "rhs": _finite_or_none(v.rhs), "amount": _finite_or_none(v.amount),
                  "line": v.span.line if v.span else None}
                 for v in worst
             ],

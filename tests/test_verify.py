@@ -206,3 +206,19 @@ constraints
     assert set(by_name) == {"disc", "pos"}
     assert by_name["disc"].lhs == pytest.approx(2) and by_name["disc"].amount == pytest.approx(1)
     assert by_name["pos"].lhs == pytest.approx(np.exp(-1))
+
+
+def test_a_row_with_no_value_at_the_point_is_the_worst_violation_and_valid_json() -> None:
+    # pwl beyond its breakpoints: lhs and amount were NaN, and to_dict wrote NaN
+    import json
+
+    problem = optiform.loads("variables\n  x in [-5, 10]\n  y in [0, 1]\nobjective\n"
+                             "  minimize o: y\nconstraints\n"
+                             "  c: pwl(x, [0, 5, 10], [0, 3, 4]) <= 2\n  d: y >= 2\n").compile()
+    report = verify(problem, np.array([-2.0, 0.5]))
+    worst = sorted(report.violations, key=lambda v: -v.amount)
+    assert [v.constraint for v in worst] == ["c", "d"]
+    assert "c (line 7): has no value at this point" in worst[0].describe()
+    payload = json.loads(json.dumps(report.to_dict(), allow_nan=False))
+    assert payload["violations"][0] == {"constraint": "c", "index": [], "lhs": None,
+                                        "sense": "<=", "rhs": 2.0, "amount": None, "line": 7}

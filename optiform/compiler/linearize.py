@@ -203,9 +203,14 @@ class Linearizer:
             return self._extremum(e, frame, push)
         if self.lowerer is not None and isinstance(e, A.Call) and e.func == "pwl":
             arg = self.terms(e.args[0], frame)
-            if not (arg.nonlinear or arg.quadratic):
-                xs, ys = self.ev.pwl_table(e, frame)
-                return self.lowerer.pwl(arg, xs, ys, push, frame)
+            if arg.nonlinear or arg.quadratic:
+                # pwl becomes linear rows over its argument, which must itself be linear
+                raise EvalError("the argument of `pwl` is not linear in the variables; pwl "
+                                "is lowered to linear rows over its argument", e.span,
+                                "make the argument linear, or give it a variable of its own "
+                                "(`v` with a row `link: v == ...`) and write pwl(v, ...)")
+            xs, ys = self.ev.pwl_table(e, frame)
+            return self.lowerer.pwl(arg, xs, ys, push, frame)
         return self.opaque(e, frame)
 
     def _extremum(self, e: A.Expr, frame: Frame, push: float) -> Terms:

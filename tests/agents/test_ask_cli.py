@@ -105,6 +105,12 @@ def test_ask_with_the_endpoint_down(tmp_path: Path) -> None:
     result = ask("http://127.0.0.1:9/v1", tmp_path, "--timeout", "2")
     assert result.exit_code == 5
     assert "cannot reach" in result.stderr and "Traceback" not in result.output
+    # --json: one object on stdout all the same (it was empty), naming the run folder
+    result = ask("http://127.0.0.1:9/v1", tmp_path, "--timeout", "2", "--json")
+    assert result.exit_code == 5
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "error" and "cannot reach" in payload["errors"][0]["message"]
+    assert (Path(payload["run_dir"]) / "events.jsonl").is_file()
 
 
 def test_ask_shows_the_verdict_then_what_solve_shows_and_the_assumptions(

@@ -177,6 +177,13 @@ def test_pwl_inside_a_product_is_refused() -> None:
     assert "`pwl` of variables can be added, scaled by numbers and compared" in shown
 
 
+def test_a_nonlinear_argument_is_named_as_such() -> None:
+    # it was "not used inside another function or product", which it was not
+    shown = _error("variables\n  x in [0, 3]\n  y in [0, 3]\nobjective\n"
+                   "  minimize o: pwl(x * y, [0, 4, 9], [0, 1, 5])\n")
+    assert "m.opt:5:15" in shown and "the argument of `pwl` is not linear" in shown
+
+
 def test_torch_refuses_pwl_clearly() -> None:
     text = "variables\n  x in [0, 4]\nobjective\n  minimize o: pwl(x, [0, 2, 4], [3, 0, 3])\n"
     with pytest.raises(optiform.BackendError, match="takes no `pwl`, as in `o`"):
