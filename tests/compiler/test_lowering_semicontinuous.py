@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +17,8 @@ from optiform.backends.highs.backend import HighsBackend
 from optiform.compiler.lowering.semicontinuous import semi_to_binary
 from optiform.diagnostics import DiagnosticError
 from optiform.verify import verify
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def _instance(seed: int) -> tuple[str, list[list[int]], object, str]:
@@ -163,3 +166,47 @@ constraints
     result = optiform.loads(text).solve()
     assert result.objective == pytest.approx(0)
     assert result.verified
+
+
+def test_unit_commitment_matches_an_independent_milp() -> None:
+    # examples/unit_commitment.opt written again for scipy: on/off binaries instead of
+    # semicontinuous, a counted reserve r <= pmax - p, r <= ramp instead of min(...)
+    scipy = pytest.importorskip("scipy.optimize")
+    demand, reserve = [60, 80, 100, 70], 90
+    pmin, pmax, ramp = [40, 20, 5], [100, 60, 40], [30, 40, 40]
+    weight = [20 + 20 * 1.0, 35 + 20 * 0.5, 80 + 20 * 0.6]  # price + co2_price * co2
+    g_, t_ = 3, 4
+    n = g_ * t_
+    rows, lo, hi = [], [], []
+
+    def row(coefs: list[tuple[int, float]], low: float, high: float) -> None:
+        a = np.zeros(3 * n)
+        for k, v in coefs:
+            a[k] += v
+        rows.append(a)
+        lo.append(low)
+        hi.append(high)
+
+    for g in range(g_):
+        for t in range(t_):
+            p, on, r = g * t_ + t, n + g * t_ + t, 2 * n + g * t_ + t
+            row([(p, 1), (on, -pmin[g])], 0, np.inf)
+            row([(p, 1), (on, -pmax[g])], -np.inf, 0)
+            row([(r, 1), (p, 1)], -np.inf, pmax[g])
+            if t:
+                row([(p, 1), (p - 1, -1)], -ramp[g], ramp[g])
+    for t in range(t_):
+        row([(g * t_ + t, 1) for g in range(g_)], demand[t], np.inf)
+        row([(2 * n + g * t_ + t, 1) for g in range(g_)], reserve, np.inf)
+    cost = np.concatenate([np.repeat(weight, t_), np.zeros(2 * n)])
+    upper = np.concatenate([np.repeat(pmax, t_), np.ones(n), np.repeat(ramp, t_)])
+    lower = np.concatenate([np.zeros(2 * n), np.full(n, -np.inf)])
+    found = scipy.milp(cost, constraints=scipy.LinearConstraint(np.array(rows), lo, hi),
+                       bounds=scipy.Bounds(lower, upper.astype(float)),
+                       integrality=np.concatenate([np.zeros(n), np.ones(n), np.zeros(n)]))
+    assert found.status == 0
+    result = optiform.load(EXAMPLES / "unit_commitment.opt").solve()
+    assert result.verified
+    assert result.objectives["fuel"] + 20 * result.objectives["emissions"] == \
+        pytest.approx(found.fun, rel=1e-9)
+
