@@ -2,8 +2,11 @@
 
 Progress, the engine line and the summary go to stderr; without `--output`
 the table itself goes to stdout as CSV, row by row. Exit codes: 0 every
-scenario solved and checked; 1 the model cannot be parsed or the grid does
-not fit it (nothing runs); 2 usage, or an output that cannot be resumed;
+scenario solved and checked; 1 the model fails the checks that need no data
+(syntax, names), the grid does not fit it (a name that is not a scalar
+parameter, a value that is not a number or is given twice) or a data file is
+given twice (nothing runs, nothing is written); 2 usage (a --grid that is
+not NAME=V1,V2,...), or an output that cannot be resumed;
 5 some scenario without a verified solution (its row says why), Ray not
 installed, or no Ray cluster at the address; 130 Ctrl-C (the finished rows are kept).
 """
@@ -117,7 +120,8 @@ def batch(
 
 
 def _stop(progress: Progress, message: str, code: int) -> NoReturn:
-    progress.stop()
+    if progress.live.is_started:  # stopping one never started prints an empty line
+        progress.stop()
     err.print(message, markup=False)
     raise typer.Exit(int(code))
 

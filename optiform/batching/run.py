@@ -1,7 +1,9 @@
 """A batch from start to end, on the driver: scenarios in, one row each out.
 
-The driver parses the model once, reads each scenario's data file as its task
-is sent (a file that cannot be read is that scenario's failed row, at once),
+The driver parses the model once and checks what needs no data (a model
+wrong whatever the data, a grid or files that do not fit it stop the batch
+before it writes anything), reads each scenario's data file as its task is
+sent (a file that cannot be read is that scenario's failed row, at once),
 and writes each row, and its values under `--values`, as it comes back. Rows
 already in the output are skipped. A scenario stopped by Ctrl-C is not a
 finished row, so it is not written and a resumed run solves it again.
@@ -28,6 +30,7 @@ from optiform.batching.worker import (
     outcome_fields,
     solve_task,
 )
+from optiform.compiler.resolve import resolve
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
@@ -84,7 +87,7 @@ class Stream:
 
 
 def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
-              grid: Mapping[str, Sequence[GridValue]] | None = None,
+              grid: Mapping[str, Sequence[GridValue | str]] | None = None,
               engine: str = "processes", workers: int | None = None,
               address: str | None = None, output: str | Path | None = None,
               values: str | Path | None = None, settings: SolveSettings | None = None,
@@ -95,14 +98,16 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
 
     `on_start` sees the run once the engine is up (its `engine` line and counts
     set), `on_row` each new row; without `output`, `stream` gets the table as
-    CSV text, row by row. Raises DiagnosticError for a model that cannot be
-    parsed or a grid that does not fit it, OutputError for an unusable output,
-    MissingExtra when the engine's library is missing.
+    CSV text, row by row. Raises DiagnosticError, before anything is run or
+    written, for a model that fails `optiform check`'s checks that need no data
+    (syntax, names), a grid that does not fit it, or a data file given twice;
+    OutputError for an unusable output, MissingExtra when the engine's library is
+    missing.
     """
     decl = model.decl if isinstance(model, Model) else parse_file(model)
+    resolve(decl)  # what needs no data fails here once, not in every scenario's row
     base = dict(model.data) if isinstance(model, Model) else {}
-    grid = dict(grid or {})
-    check_grid(decl, grid)
+    grid = check_grid(decl, grid or {})
     make = ENGINES.get(engine)
     if make is None:
         raise ValueError(f"unknown engine `{engine}`: use {' or '.join(ENGINES)}")
