@@ -8,7 +8,8 @@ parameter, a value that is not a number or is given twice) or a data file is
 given twice (nothing runs, nothing is written); 2 usage (a --grid that is
 not NAME=V1,V2,...), or an output that cannot be resumed;
 5 some scenario without a verified solution (its row says why), Ray not
-installed, or no Ray cluster at the address; 130 Ctrl-C (the finished rows are kept).
+installed, or no Ray cluster at the address; 7 the table or a --values file
+cannot be written; 141 stdout closed early; 130 Ctrl-C (the finished rows are kept).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.diagnostics import DiagnosticError
 from optiform.extras import MissingExtra
 from optiform.solution import ExitCode
+from optiform.writing import OutputError as WriteError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 INTERRUPTED = 130
@@ -96,8 +98,14 @@ def batch(
                         failed=f"{state['failed']} failed" if state["failed"] else "")
 
     def stream(text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # `| head`: the command line's quiet 141
+        except OSError as exc:
+            raise WriteError(f"cannot write to standard output: {exc.strerror or exc}"
+                             ) from None
 
     try:
         run = run_batch(model, datas or [], grid=points, engine="ray" if ray else "processes",
@@ -108,6 +116,8 @@ def batch(
         _stop(progress, str(exc), ExitCode.MODEL_ERROR)
     except OutputError as exc:
         _stop(progress, f"error: {exc}", 2)
+    except WriteError as exc:
+        _stop(progress, f"error: {exc}", ExitCode.OUTPUT_ERROR)
     except (MissingExtra, EngineError) as exc:
         _stop(progress, f"error: {exc}", ExitCode.NO_SOLUTION)
     except KeyboardInterrupt:

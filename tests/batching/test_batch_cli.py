@@ -100,6 +100,33 @@ def test_a_data_file_given_twice_exits_1(transport: Scenarios, tmp_path: Path) -
     assert not output.exists()
 
 
+def test_a_table_or_values_that_cannot_be_written_exit_7(transport: Scenarios,
+                                                         tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    args = ["batch", str(transport.model), str(transport.datas[0]), "--workers", "1"]
+    table = CliRunner().invoke(app, [*args, "-o", str(blocker / "t.csv")])
+    assert table.exit_code == 7, table.output
+    assert f"error: cannot write `{blocker / 't.csv'}`: `{blocker}`: File exists" \
+        in table.output
+    values = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "t.csv"),
+                                      "--values", str(blocker / "values")])
+    assert values.exit_code == 7, values.output
+    assert f"error: cannot write `{blocker / 'values'}" in values.output
+    assert "Traceback" not in table.output + values.output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_output_exits_7(transport: Scenarios) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "optiform", "batch", str(transport.model),
+                               str(transport.datas[0]), "--workers", "1"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 7, done.stderr
+    assert "error: cannot write to standard output: No space left on device" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_without_ray_the_install_line_is_printed(transport: Scenarios) -> None:
     # A fresh interpreter in which `import ray` fails, as where it is not installed.
     code = ("import sys; sys.modules['ray'] = None; from optiform.cli import app; "
