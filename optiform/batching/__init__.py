@@ -44,7 +44,11 @@ def batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
     row and resumed: its scenarios are not solved again, and its rows are in the
     table. `values` is a folder that gets `<scenario>/<variable>.csv` for each
     scenario with a point. A scenario that fails has status `error` and says why
-    in `error`; the others go on.
+    in `error`; the others go on. What is wrong whatever the data raises
+    DiagnosticError before any scenario runs or anything is written: the model's
+    syntax and names (as `check` finds them), a grid name that is not a scalar
+    parameter, a grid value that is not a number or is given twice, a data file
+    given twice.
     """
     _check_arguments(model, datas, engine, grid, workers, address, output, values, backend,
                      time_limit, mip_gap, max_size)
@@ -70,6 +74,10 @@ def _check_arguments(model: object, datas: object, engine: object, grid: object,
     if grid is not None and not isinstance(grid, Mapping):
         raise TypeError(f"grid: expected a mapping of names to values, not "
                         f"{type(grid).__name__}")
+    for name, points in (grid or {}).items():
+        if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
+            raise TypeError(f"grid[{name!r}]: expected a list of numbers, not "
+                            f"{type(points).__name__}")
     arg.optional_integer("workers", workers, 1)
     arg.optional_text("address", address)
     for name, where in (("output", output), ("values", values)):

@@ -2,10 +2,14 @@
 
 Progress, the engine line and the summary go to stderr; without `--output`
 the table itself goes to stdout as CSV, row by row. Exit codes: 0 every
-scenario solved and checked; 1 the model cannot be parsed or the grid does
-not fit it (nothing runs); 2 usage, or an output that cannot be resumed;
+scenario solved and checked; 1 the model fails the checks that need no data
+(syntax, names), the grid does not fit it (a name that is not a scalar
+parameter, a value that is not a number or is given twice) or a data file is
+given twice (nothing runs, nothing is written); 2 usage (a --grid that is
+not NAME=V1,V2,...), or an output that cannot be resumed;
 5 some scenario without a verified solution (its row says why), Ray not
-installed, or no Ray cluster at the address; 130 Ctrl-C (the finished rows are kept).
+installed, or no Ray cluster at the address; 7 the table or a --values file
+cannot be written; 141 stdout closed early; 130 Ctrl-C (the finished rows are kept).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from optiform.compiler.evaluate import DEFAULT_MAX_SIZE
 from optiform.diagnostics import DiagnosticError
 from optiform.extras import MissingExtra
 from optiform.solution import ExitCode
+from optiform.writing import OutputError as WriteError
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 INTERRUPTED = 130
@@ -93,8 +98,14 @@ def batch(
                         failed=f"{state['failed']} failed" if state["failed"] else "")
 
     def stream(text: str) -> None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise  # `| head`: the command line's quiet 141
+        except OSError as exc:
+            raise WriteError(f"cannot write to standard output: {exc.strerror or exc}"
+                             ) from None
 
     try:
         run = run_batch(model, datas or [], grid=points, engine="ray" if ray else "processes",
@@ -105,6 +116,8 @@ def batch(
         _stop(progress, str(exc), ExitCode.MODEL_ERROR)
     except OutputError as exc:
         _stop(progress, f"error: {exc}", 2)
+    except WriteError as exc:
+        _stop(progress, f"error: {exc}", ExitCode.OUTPUT_ERROR)
     except (MissingExtra, EngineError) as exc:
         _stop(progress, f"error: {exc}", ExitCode.NO_SOLUTION)
     except KeyboardInterrupt:
@@ -117,7 +130,8 @@ def batch(
 
 
 def _stop(progress: Progress, message: str, code: int) -> NoReturn:
-    progress.stop()
+    if progress.live.is_started:  # stopping one never started prints an empty line
+        progress.stop()
     err.print(message, markup=False)
     raise typer.Exit(int(code))
 

@@ -1,7 +1,9 @@
 """A batch from start to end, on the driver: scenarios in, one row each out.
 
-The driver parses the model once, reads each scenario's data file as its task
-is sent (a file that cannot be read is that scenario's failed row, at once),
+The driver parses the model once and checks what needs no data (a model
+wrong whatever the data, a grid or files that do not fit it stop the batch
+before it writes anything), reads each scenario's data file as its task is
+sent (a file that cannot be read is that scenario's failed row, at once),
 and writes each row, and its values under `--values`, as it comes back. Rows
 already in the output are skipped. A scenario stopped by Ctrl-C is not a
 finished row, so it is not written and a resumed run solves it again.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -28,10 +31,12 @@ from optiform.batching.worker import (
     outcome_fields,
     solve_task,
 )
+from optiform.compiler.resolve import resolve
 from optiform.diagnostics import DiagnosticError
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse_file
+from optiform.writing import OutputError as WriteError
 
 
 @dataclass
@@ -84,7 +89,7 @@ class Stream:
 
 
 def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
-              grid: Mapping[str, Sequence[GridValue]] | None = None,
+              grid: Mapping[str, Sequence[GridValue | str]] | None = None,
               engine: str = "processes", workers: int | None = None,
               address: str | None = None, output: str | Path | None = None,
               values: str | Path | None = None, settings: SolveSettings | None = None,
@@ -95,14 +100,17 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
 
     `on_start` sees the run once the engine is up (its `engine` line and counts
     set), `on_row` each new row; without `output`, `stream` gets the table as
-    CSV text, row by row. Raises DiagnosticError for a model that cannot be
-    parsed or a grid that does not fit it, OutputError for an unusable output,
-    MissingExtra when the engine's library is missing.
+    CSV text, row by row. Raises DiagnosticError, before anything is run or
+    written, for a model that fails `optiform check`'s checks that need no data
+    (syntax, names), a grid that does not fit it, or a data file given twice;
+    OutputError for an output that cannot be resumed, writing.OutputError for a
+    file that cannot be written, MissingExtra when the engine's library is
+    missing.
     """
     decl = model.decl if isinstance(model, Model) else parse_file(model)
+    resolve(decl)  # what needs no data fails here once, not in every scenario's row
     base = dict(model.data) if isinstance(model, Model) else {}
-    grid = dict(grid or {})
-    check_grid(decl, grid)
+    grid = check_grid(decl, grid or {})
     make = ENGINES.get(engine)
     if make is None:
         raise ValueError(f"unknown engine `{engine}`: use {' or '.join(ENGINES)}")
@@ -111,8 +119,9 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
         settings = replace(settings, values=True)
     header = columns(decl, list(grid))
     todo = scenarios(datas, grid)
-    sink: Output | Stream = (open_output(Path(output), header) if output is not None
-                             else Stream(header, stream or (lambda _: None)))
+    with _writing(output):
+        sink: Output | Stream = (open_output(Path(output), header) if output is not None
+                                 else Stream(header, stream or (lambda _: None)))
     run = BatchRun(header, total=len(todo), rows=list(sink.rows),
                    order={s.key: n for n, s in enumerate(todo)}, grid=list(grid))
     done = {row_key(r, list(grid)) for r in run.rows}
@@ -124,12 +133,14 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
             return
         if values is not None and outcome.values:
             folder = Path(values) / scenario.id
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, text in outcome.values.items():
-                (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+            with _writing(folder):
+                folder.mkdir(parents=True, exist_ok=True)
+                for name, text in outcome.values.items():
+                    (folder / f"{name}.csv").write_text(text, encoding="utf-8")
         row = {"scenario": scenario.id, "data": scenario.data or "", **dict(scenario.grid),
                **outcome_fields(outcome)}
-        sink.append(row)
+        with _writing(output):
+            sink.append(row)
         run.rows.append(row)
         if on_row is not None:
             on_row(row)
@@ -141,8 +152,26 @@ def run_batch(model: str | Path | Model, datas: Sequence[str | Path] = (), *,
                 on_start(run)
             _drive(runner, decl, base, pending, settings, record)
     finally:
-        sink.close()
+        with _writing(output):
+            sink.close()
     return run
+
+
+@contextmanager
+def _writing(path: str | Path | None) -> Iterator[None]:
+    """A file of the batch's that cannot be written (a full disk, no such folder) as
+    `writing.OutputError`, which names it (exit 7), not a traceback. Without a path
+    the table goes to `stream`, whose own errors pass through."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except OSError as exc:
+        if path is None:
+            raise
+        failed = exc.filename is not None and str(exc.filename) != str(path)
+        where = f"`{exc.filename}`: " if failed else ""  # the folder above it, say
+        raise WriteError(f"cannot write `{path}`: {where}{exc.strerror or exc}") from None
 
 
 def _drive(runner: Engine, decl: A.ModelDecl, base: dict[str, DataItem],

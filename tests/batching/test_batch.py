@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -131,11 +132,69 @@ def test_a_grid_names_scalar_parameters_of_the_model(transport: Scenarios) -> No
 
 def test_grid_text() -> None:
     assert parse_grid(["a=1,2", "b=0.5, 1"]) == {"a": [1, 2], "b": [0.5, 1.0]}
-    for bad in ("a", "a=", "=1", "a=1,x"):
+    for bad in ("a", "a=", "=1"):
         with pytest.raises(ValueError):
             parse_grid([bad])
     with pytest.raises(ValueError, match="given twice"):
         parse_grid(["a=1", "a=2"])
+    # well formed, but not numbers: for check_grid to refuse by the parameter's name
+    assert parse_grid(["a=1,x"]) == {"a": [1.0, "x"]}
+
+
+BAD_MODEL = "variables\n  x >= 0\nobjective\n  minimize o: y\n"
+
+
+def test_a_model_wrong_whatever_the_data_stops_the_batch_before_it_runs(
+        transport: Scenarios, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.opt"
+    bad.write_text(BAD_MODEL)
+    output, values = tmp_path / "t.csv", tmp_path / "values"
+    for model in (bad, optiform.loads(BAD_MODEL, file=str(bad))):
+        with pytest.raises(DiagnosticError, match="unknown name `y`") as caught:
+            optiform.batch(model, transport.datas, output=output, values=values, workers=1)
+        assert caught.value.diagnostics[0].span is not None  # located: bad.opt:4:15
+        assert str(caught.value.diagnostics[0].span) == f"{bad}:4:15"
+        assert not output.exists() and not values.exists()
+
+
+@pytest.mark.parametrize(("points", "message"), [
+    ([75, 75], "--grid lane_cap: 75 is given twice"),
+    ([75, 75.0], "--grid lane_cap: 75.0 is given twice"),  # one solve, two names
+    (["a"], "--grid lane_cap: `a` is not a number"),
+    ([True], "--grid lane_cap: `True` is not a number"),
+    ([math.nan], "--grid lane_cap: `nan` is not a number"),
+    ([], "--grid lane_cap: no values"),
+])
+def test_grid_values_are_numbers_each_given_once(transport: Scenarios, tmp_path: Path,
+                                                 points: list[object], message: str) -> None:
+    output = tmp_path / "t.csv"
+    with pytest.raises(DiagnosticError, match=re.escape(message)):
+        optiform.batch(transport.model, transport.datas[:1], grid={"lane_cap": points},
+                       output=output, workers=1)
+    assert not output.exists()
+
+
+def test_grid_values_are_a_list(transport: Scenarios) -> None:
+    for points in (75, "75"):
+        with pytest.raises(TypeError, match=r"grid\['lane_cap'\]: expected a list"):
+            optiform.batch(transport.model, grid={"lane_cap": points})
+
+
+def test_a_data_file_is_given_once(transport: Scenarios, tmp_path: Path) -> None:
+    data = transport.datas[0]
+    output = tmp_path / "t.csv"
+    with pytest.raises(DiagnosticError, match=re.escape(f"data file `{data}` is given twice")):
+        optiform.batch(transport.model, [data, transport.datas[1], data], output=output)
+    detour = data.parent / ".." / data.parent.name / data.name
+    with pytest.raises(DiagnosticError, match=re.escape(f"data file `{detour}` is `{data}` again")):
+        optiform.batch(transport.model, [data, detour], output=output)
+    spaced = tmp_path / "a b.json"
+    under = tmp_path / "a_b.json"
+    for twin in (spaced, under):
+        twin.write_text(data.read_text())
+    with pytest.raises(DiagnosticError, match="would both be scenario"):
+        optiform.batch(transport.model, [spaced, under], output=output)
+    assert not output.exists()
 
 
 def test_a_loaded_models_data_is_the_base_of_every_scenario(transport: Scenarios,

@@ -58,8 +58,73 @@ def test_usage_errors(transport: Scenarios, tmp_path: Path) -> None:
     assert run(app, ["batch", model, "--grid", "x=1", "--address", "auto"]).exit_code == 2
     bad = run(app, ["batch", model, "--grid", "lane_cap=1", "-o", str(tmp_path / "t.txt")])
     assert bad.exit_code == 2 and "write a .csv or a .parquet file" in bad.output
-    unknown = run(app, ["batch", model, "--grid", "lane_capp=1"])
-    assert unknown.exit_code == 1 and "did you mean `lane_cap`?" in unknown.output
+
+
+def test_a_model_wrong_whatever_the_data_exits_1_before_it_runs(transport: Scenarios,
+                                                                tmp_path: Path) -> None:
+    bad = tmp_path / "bad.opt"
+    bad.write_text("variables\n  x >= 0\nobjective\n  minimize o: y\n")
+    output = tmp_path / "t.csv"
+    data = [str(d) for d in transport.datas[:2]]
+    result = CliRunner().invoke(app, ["batch", str(bad), *data, "-o", str(output)])
+    assert result.exit_code == 1, result.output
+    assert f"{bad}:4:15: error: unknown name `y`" in result.output
+    assert "   4 |   minimize o: y" in result.output  # the line, with its caret below
+    assert "engine:" not in result.output  # nothing ran
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ("lane_cap=60,75,60", "--grid lane_cap: 60 is given twice"),
+    ("lane_cap=60,ten", "--grid lane_cap: `ten` is not a number"),
+    ("lane_capp=1", "did you mean `lane_cap`?"),
+])
+def test_a_grid_that_does_not_fit_the_model_exits_1(transport: Scenarios, tmp_path: Path,
+                                                     option: str, message: str) -> None:
+    output, values = tmp_path / "t.csv", tmp_path / "values"
+    result = CliRunner().invoke(app, ["batch", str(transport.model), "--grid", option,
+                                      "-o", str(output), "--values", str(values)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("error: --grid")  # no blank line before it
+    assert message in result.output
+    assert not output.exists() and not values.exists()
+
+
+def test_a_data_file_given_twice_exits_1(transport: Scenarios, tmp_path: Path) -> None:
+    data = str(transport.datas[0])
+    output = tmp_path / "t.csv"
+    result = CliRunner().invoke(app, ["batch", str(transport.model), data, data,
+                                      "-o", str(output)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: data file `{data}` is given twice")
+    assert not output.exists()
+
+
+def test_a_table_or_values_that_cannot_be_written_exit_7(transport: Scenarios,
+                                                         tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    args = ["batch", str(transport.model), str(transport.datas[0]), "--workers", "1"]
+    table = CliRunner().invoke(app, [*args, "-o", str(blocker / "t.csv")])
+    assert table.exit_code == 7, table.output
+    assert f"error: cannot write `{blocker / 't.csv'}`: `{blocker}`: File exists" \
+        in table.output
+    values = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "t.csv"),
+                                      "--values", str(blocker / "values")])
+    assert values.exit_code == 7, values.output
+    assert f"error: cannot write `{blocker / 'values'}" in values.output
+    assert "Traceback" not in table.output + values.output
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_standard_output_exits_7(transport: Scenarios) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "optiform", "batch", str(transport.model),
+                               str(transport.datas[0]), "--workers", "1"], stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert done.returncode == 7, done.stderr
+    assert "error: cannot write to standard output: No space left on device" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_without_ray_the_install_line_is_printed(transport: Scenarios) -> None:
