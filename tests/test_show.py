@@ -160,6 +160,28 @@ def test_precedence_and_functions(source: str, text: str, latex: str) -> None:
     mathtext.MathTextParser("path").parse(f"${latex}$")
 
 
+@pytest.mark.parametrize(("source", "text", "latex"), [
+    # what would change the meaning without its brackets
+    ("(x * sum(i in 1..3) y) / z", "(x·Σ_{i ∈ {1, …, 3}} y) / z",
+     r"\frac{x \, \sum_{i \in \{1, \ldots, 3\}} y}{z}"),
+    ("(sum(i in 1..3) x) mod 3", "(Σ_{i ∈ {1, …, 3}} x) mod 3",
+     r"\left(\sum_{i \in \{1, \ldots, 3\}} x\right) \;\mathrm{mod}\; 3"),
+    ("max(i in 1..3) (x * sum(j in 1..3) y)", "max_{i ∈ {1, …, 3}} (x·Σ_{j ∈ {1, …, 3}} y)",
+     r"\max_{i \in \{1, \ldots, 3\}} \left(x \, \sum_{j \in \{1, \ldots, 3\}} y\right)"),
+    ("x * (-sum(i in 1..3) y)", "x·(-Σ_{i ∈ {1, …, 3}} y)",
+     r"x \, \left(- \sum_{i \in \{1, \ldots, 3\}} y\right)"),
+    ("-(x mod 3)", "-(x mod 3)", r"- \left(x \;\mathrm{mod}\; 3\right)"),
+    ("(x mod 3) * y", "(x mod 3)·y", r"\left(x \;\mathrm{mod}\; 3\right) \, y"),
+    ("x / y / z", "x / y / z", r"\frac{\frac{x}{y}}{z}"),
+    ("(x <= 1) + y", "(x ≤ 1) + y", r"\left(x \leq 1\right) + y"),
+    ("(x == y) * z", "(x = y)·z", r"\left(x = y\right) \, z"),
+])
+def test_brackets_that_keep_the_meaning(source: str, text: str, latex: str) -> None:
+    assert _expr(source, "text") == text
+    assert _expr(source, "latex") == latex
+    mathtext.MathTextParser("path").parse(f"${latex}$")
+
+
 def _constraint(text: str, style: str) -> str:
     model = parse(f"variables\n  x\n  y\nconstraints\n  c: {text}\n")
     line = next(li for li in render(model, style).splitlines() if "c:" in li or "(c)" in li)

@@ -142,7 +142,8 @@ class Piecewise(sympy.Expr):
 
 
 class Group(sympy.Expr):
-    """Parentheses sympy would drop: a negation of a negation (`x - (-y)`)."""
+    """Parentheses sympy would drop or refuse: a negation of a negation (`x - (-y)`),
+    a relation in arithmetic (`-(a <= b)`)."""
 
     precedence = 1000
 
@@ -251,7 +252,7 @@ class Notation:
             return operator("not", self(e.operand))
         if isinstance(e.operand, A.Number):  # -5 is a number, not -1 times 5
             return number(-e.operand.value)
-        return negate(self(e.operand))
+        return negate(self.term(e.operand))
 
     def binary(self, e: A.Binary) -> Any:
         if e.op in ("+", "-"):
@@ -259,11 +260,12 @@ class Notation:
         if e.op == "*":
             return sympy.Mul(*self.chain(e, ("*",)), **_OFF)
         if e.op == "/":
-            return sympy.Mul(self(e.left), sympy.Pow(self(e.right), -1, **_OFF), **_OFF)
+            return sympy.Mul(self.term(e.left), sympy.Pow(self.term(e.right), -1, **_OFF),
+                             **_OFF)
         if e.op == "^":
-            return sympy.Pow(self(e.left), self(e.right), **_OFF)
+            return sympy.Pow(self.term(e.left), self.term(e.right), **_OFF)
         if e.op == "mod":
-            return sympy.Mod(self(e.left), self(e.right), **_OFF)
+            return sympy.Mod(self.term(e.left), self.term(e.right), **_OFF)
         if e.op == "..":
             return IntegerRange(self(e.left), self(e.right))
         if e.op in _RELATIONS:  # a ranged `lo <= e <= hi` nests, and prints as written
@@ -273,9 +275,15 @@ class Notation:
     def chain(self, e: A.Expr, ops: tuple[str, ...]) -> list[Any]:
         """The operands of a left-nested chain of `ops`, a subtrahend negated."""
         if not (isinstance(e, A.Binary) and e.op in ops):
-            return [self(e)]
-        right = self(e.right)
+            return [self.term(e)]
+        right = self.term(e.right)
         return [*self.chain(e.left, ops), negate(right) if e.op == "-" else right]
+
+    def term(self, e: A.Expr) -> Any:
+        """An operand of arithmetic; a relation there is grouped (sympy's Add, Mul and
+        Pow refuse one, and it needs the parentheses)."""
+        read = self(e)
+        return Group(read) if isinstance(read, sympy.core.relational.Relational) else read
 
     def reduction(self, e: A.Reduction) -> Reduction:
         over = self.binders(e.binders, e.filter)
@@ -285,7 +293,7 @@ class Notation:
     def call(self, e: A.Call) -> Any:
         args = [self(a) for a in e.args]
         if e.func in _FUNCTIONS and len(args) == 1:
-            return _FUNCTIONS[e.func](*args, **_OFF)
+            return _FUNCTIONS[e.func](self.term(e.args[0]), **_OFF)
         if (points := self.breakpoints(e)) is not None:
             return Piecewise(args[0], points)
         # min, max, round and the ordered-set functions: sympy's Min and Max would
@@ -303,9 +311,10 @@ class Notation:
 
 
 def negate(e: Any) -> Any:
-    """`-e`, as sympy writes it (`Mul(-1, e)`); a negation of something already
-    negative is grouped, which sympy's printers would write as `x - - y`."""
-    if e.could_extract_minus_sign():
+    """`-e`, as sympy writes it (`Mul(-1, e)`). A negation of something already
+    negative is grouped, which sympy's printers would write as `x - - y`, and so is
+    a `mod`, which they would write as `-a mod b`: `(-a) mod b`, another number."""
+    if e.could_extract_minus_sign() or isinstance(e, sympy.Mod):
         e = Group(e)
     return sympy.Mul(sympy.S.NegativeOne, e, **_OFF)
 

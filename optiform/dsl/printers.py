@@ -19,8 +19,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sympy
+from sympy.core.relational import Relational
 from sympy.printing.latex import LatexPrinter
-from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from optiform.dsl.notation import PRECEDENCE as LEVELS
@@ -45,7 +46,7 @@ _GREEK = frozenset({
     "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi",
     "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"})
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_MUL = PRECEDENCE["Mul"]
+_MUL, _ADD = PRECEDENCE["Mul"], PRECEDENCE["Add"]
 # where a decimal turns to scientific notation, as Python's `g` format: 1e-5, 1.2e+6
 _FLOATS = {"min": -5, "max": 6}
 
@@ -58,7 +59,20 @@ class _Language:
     if TYPE_CHECKING:  # the printer's, which this is mixed into
         def _print(self, expr: Any, **kwargs: Any) -> str: ...
 
-        def parenthesize(self, item: Any, level: int, strict: bool = False) -> str: ...
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        """sympy's, except that every relation ranks as a comparison: sympy ranks `Eq`
+        and `Ne` with products, for its string form `Eq(a, b)`."""
+        if not isinstance(item, Relational):
+            return super().parenthesize(item, level, strict=strict)  # type: ignore[misc]
+        rank = PRECEDENCE["Relational"]
+        grouped = rank < level or (not strict and rank <= level)
+        return self.paren(self._print(item)) if grouped else self._print(item)
+
+    def _print_Relational(self, expr: Relational) -> str:
+        # left-associative as the grammar is: `lo <= x <= hi` prints as written
+        rank = PRECEDENCE["Relational"]
+        return (f"{self.parenthesize(expr.lhs, rank, strict=True)} {self.ops[expr.rel_op]} "
+                f"{self.parenthesize(expr.rhs, rank)}")
 
     def paren(self, text: str) -> str:
         return f"({text})"
@@ -94,11 +108,19 @@ class _Language:
 
     def _print_Reduction(self, e: Reduction) -> str:
         over, body = e.args[1], e.args[2]
-        # a min or max runs over a product only: a reduction there is grouped
-        grouped = e.op in ("min", "max") and isinstance(body, Reduction)
-        text = self.paren(self._print(body)) if grouped else \
-            self.parenthesize(body, _MUL, strict=True)
+        # a min or max runs over a product only: a reduction ending it is grouped; a
+        # negation is a term, as the body of a sum may be (sympy ranks it with `+`)
+        grouped = e.op in ("min", "max") and open_ended(body)
+        negated = isinstance(body, sympy.Mul) and body.args[0] is sympy.S.NegativeOne
+        text = self.paren(self._print(body)) if grouped else self._print(body) if negated \
+            else self.parenthesize(body, _MUL, strict=True)
         return f"{self.ops[e.op]}_{{{self.quantifier(over, ' : ')}}} {text}"
+
+    def _print_Mod(self, expr: sympy.Mod, exp: str | None = None) -> str:
+        left, right = expr.args
+        shown = self.paren(self._print(left)) if open_ended(left) else \
+            self.parenthesize(left, _MUL, strict=True)
+        return f"{shown}{self.ops['mod']}{self.parenthesize(right, _MUL)}"
 
     def _print_Comprehension(self, e: Comprehension) -> str:
         return self.braces(self.quantifier(e.args[0], self.ops["such"]))
@@ -133,13 +155,14 @@ class _Language:
 class LatexNotation(_Language, LatexPrinter):
     """LaTeX that matplotlib's mathtext reads: no `cases`, no `\\bmod`."""
 
-    ops = {"in": r"\in", "and": r"\wedge", "or": r"\vee", "not": r"\neg",
+    ops = {"<=": r"\leq", ">=": r"\geq", "==": "=", "!=": r"\neq", "<": "<", ">": ">",
+           "in": r"\in", "and": r"\wedge", "or": r"\vee", "not": r"\neg",
            "==>": r"\Rightarrow", "union": r"\cup", "inter": r"\cap", "diff": r"\setminus",
            "*": r"\times", "dots": r"\ldots", "such": r" \mid ", "maps": r"\colon ",
            "sum": r"\sum", "prod": r"\prod", "min": r"\min", "max": r"\max",
            "within": r"\subseteq", ":=": ":=", "if": r"\ \mathrm{if}\ ",
            "else": r",\ \mathrm{else}\ ", "pwl": r"\operatorname{pwl}", "points": r";\ ",
-           "forall": r"\forall"}
+           "forall": r"\forall", "mod": r" \;\mathrm{mod}\; "}
 
     def __init__(self) -> None:
         # a thin space between factors: `\mathit{fixed}_{w} \, \mathit{open}_{w}`
@@ -163,26 +186,33 @@ class LatexNotation(_Language, LatexPrinter):
         indices = ",".join(self._print(i) for i in expr.indices)
         return f"{self._print(expr.base.label)}_{{{indices}}}"
 
-    def _print_Mod(self, expr: sympy.Mod, exp: str | None = None) -> str:
-        left, right = expr.args
-        return (rf"{self.parenthesize(left, _MUL, strict=True)} \;\mathrm{{mod}}\; "
-                f"{self.parenthesize(right, _MUL)}")
-
     def _hprint_Function(self, func: str) -> str:
         # min and max are undefined functions here (sympy's Min and Max sort their
         # arguments), so sympy would write \operatorname{min}
         return rf"\{func}" if func in ("min", "max") else super()._hprint_Function(func)
 
-    # sympy's hooks for brackets in a product and in a sum: a reduction is bracketed
-    # as sympy's Sum is, before another factor only (its body would run on), and a
-    # `mod` in its filter is no reason to bracket it (sympy brackets any term with one)
+    def _print_Mul(self, expr: sympy.Mul) -> str:
+        # a quotient as written, `a / b`: sympy's own takes nested quotients apart into
+        # factors (`\frac{a \, \frac{1}{b}}{b}` for `a / b / b`)
+        if _is_quotient(expr):
+            numerator, denominator = expr.args[0], expr.args[1].base
+            return rf"\frac{{{self._print(numerator)}}}{{{self._print(denominator)}}}"
+        return super()._print_Mul(expr)
+
+    # sympy's hooks for brackets in a product and in a sum. A reduction is bracketed
+    # as sympy's Sum is, before another factor only (its body would run on); a `mod`
+    # inside a reduction or a group is no reason to bracket it (sympy brackets any
+    # term with one); sympy's sum brackets no operator looser than `+` but a
+    # relation, and the language's `and` or `∪` are looser too.
     def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
-        if isinstance(expr, Reduction):
-            return not last
-        return super()._needs_mul_brackets(expr, first, last)
+        if isinstance(expr, (Reduction, Group)):
+            return isinstance(expr, Reduction) and not last
+        return (open_ended(expr) and not last) or super()._needs_mul_brackets(expr, first, last)
 
     def _needs_add_brackets(self, expr: Any) -> bool:
-        return not isinstance(expr, Reduction) and super()._needs_add_brackets(expr)
+        if isinstance(expr, (Reduction, Group)):
+            return False
+        return precedence(expr) < _ADD or super()._needs_add_brackets(expr)
 
 
 class TextNotation(_Language, StrPrinter):
@@ -192,7 +222,8 @@ class TextNotation(_Language, StrPrinter):
            "and": "∧", "or": "∨", "==>": "⇒", "not": "¬", "union": "∪", "inter": "∩",
            "diff": "∖", "*": "×", "dots": "…", "such": " : ", "maps": ": ", "sum": "Σ",
            "prod": "Π", "min": "min", "max": "max", "within": "⊆", ":=": ":=",
-           "if": " if ", "else": ", else ", "pwl": "pwl", "points": "; ", "forall": "∀"}
+           "if": " if ", "else": ", else ", "pwl": "pwl", "points": "; ", "forall": "∀",
+           "mod": " mod "}
 
     def __init__(self) -> None:
         super().__init__({"order": "none", "full_prec": False, **_FLOATS})
@@ -219,10 +250,6 @@ class TextNotation(_Language, StrPrinter):
     def _print_Reals(self, expr: Any) -> str:
         return "ℝ"
 
-    def _print_Relational(self, expr: Any) -> str:
-        # as sympy's LaTeX: no brackets, so that `0 <= x <= 4` prints as written
-        return f"{self._print(expr.lhs)} {self.ops[expr.rel_op]} {self._print(expr.rhs)}"
-
     def _print_Abs(self, expr: sympy.Abs) -> str:
         return f"|{self._print(expr.args[0])}|"
 
@@ -231,10 +258,6 @@ class TextNotation(_Language, StrPrinter):
 
     def _print_ceiling(self, expr: Any) -> str:
         return f"⌈{self._print(expr.args[0])}⌉"
-
-    def _print_Mod(self, expr: sympy.Mod) -> str:
-        left, right = expr.args
-        return f"{self.parenthesize(left, _MUL, strict=True)} mod {self.parenthesize(right, _MUL)}"
 
     def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
         base, exponent = expr.args
@@ -245,7 +268,7 @@ class TextNotation(_Language, StrPrinter):
         shown = self.parenthesize(base, PRECEDENCE["Pow"])
         if isinstance(exponent, sympy.Integer) and 0 <= exponent < 10:
             return shown + str(exponent).translate(_SUPERSCRIPT)
-        return f"{shown}^{self.parenthesize(exponent, PRECEDENCE['Atom'], strict=True)}"
+        return f"{shown}^{self.parenthesize(exponent, PRECEDENCE['Func'], strict=True)}"
 
     def _print_Mul(self, expr: sympy.Mul) -> str:
         """Factors in order with `·`, a divisor (a power -1 after the first) after ` / `."""
@@ -255,16 +278,38 @@ class TextNotation(_Language, StrPrinter):
         text = ""
         for i, factor in enumerate(factors):
             last = i == len(factors) - 1
-            if i and isinstance(factor, sympy.Pow) and factor.exp is sympy.S.NegativeOne:
+            if i and _is_divisor(factor):
                 text += " / " + self.parenthesize(factor.base, _MUL)
                 continue
-            if isinstance(factor, Reduction):  # bracketed unless last: its body runs on
-                shown = self._print(factor) if last else self.paren(self._print(factor))
+            if (open_ended(factor) and not last) or isinstance(factor, sympy.Mod):
+                # a body would run on; `a mod b·c` reads as a mod (b·c), as in LaTeX
+                shown = self.paren(self._print(factor))
+            elif isinstance(factor, Reduction):
+                shown = self._print(factor)
             else:
                 shown = self.parenthesize(factor, _MUL, strict=i == 0)
             text += ("·" if i else "") + shown
         return sign + text
 
+
+
+def open_ended(e: Any) -> bool:
+    """Whether `e` prints ending in a reduction's body, which would take in what
+    follows it: `a·Σ_{i ∈ I} b` before `/ c` or `mod c`."""
+    if isinstance(e, Reduction):
+        return True
+    if isinstance(e, sympy.Mul):
+        return not _is_divisor(e.args[-1]) and open_ended(e.args[-1])
+    return False
+
+
+def _is_divisor(e: Any) -> bool:
+    """`b^-1`, which a quotient `a / b` is read into: `Mul(a, Pow(b, -1))`."""
+    return isinstance(e, sympy.Pow) and e.exp is sympy.S.NegativeOne
+
+
+def _is_quotient(e: sympy.Mul) -> bool:
+    return len(e.args) == 2 and _is_divisor(e.args[1])
 
 
 def escape(text: str) -> str:

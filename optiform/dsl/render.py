@@ -178,7 +178,7 @@ class _Document:
         if c.kind == "lexicographic":
             return self.word("lexicographic: ") + self.word(", then ").join(
                 self.name(i.name) for i in c.items)
-        terms = [self.show(sympy.Mul(self.notation(i.weight), self.notation.name(i.name),
+        terms = [self.show(sympy.Mul(self.notation.term(i.weight), self.notation.name(i.name),
                                      evaluate=False))
                  for i in c.items if i.weight is not None]
         return self.word("weighted: ") + " + ".join(terms)
