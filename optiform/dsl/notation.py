@@ -12,8 +12,9 @@ What sympy has no form for is a small node of its own here, printed by
 over integer ranges), a member written by name, the language's set, logical
 and membership operators (sympy's `And`, `Or`, `Union`, `Min`, `Max` sort their
 arguments and drop repeats when built, so the order written would be lost;
-`Not`, `Piecewise` and `Contains` take only sympy booleans and sets), an
-integer range, literals and a piecewise-linear call's breakpoints.
+`Not`, `Piecewise` and `Contains` take only sympy booleans and sets, and
+`Piecewise` prints as `cases`, which mathtext does not read), an integer
+range, literals and a piecewise-linear call's breakpoints.
 
 This is for printing only: `symbolic.py` is the form to compute with.
 Imports only the AST and sympy.
@@ -112,7 +113,8 @@ class IntegerRange(sympy.Expr):
 class Listing(sympy.Expr):
     """Items in brackets: kind `set` `{a, b}`, `tuple` `(a, b)`, `list` `(a, b)` (a
     parameter's values by position), `dict` `{a: 1}` (items are `Entry`s),
-    `interval` `[a, b]`. Long listings are elided by the printer."""
+    `interval` `[a, b]`, `points` (a pwl's pairs, bare). Long listings are elided
+    by the printer."""
 
     precedence = 1000
 
@@ -135,7 +137,7 @@ class Conditional(sympy.Expr):
     precedence = 1000
 
 
-class Piecewise(sympy.Expr):
+class Pwl(sympy.Expr):
     """`pwl(e, [x...], [y...])` with its points paired: (e, Listing of points)."""
 
     precedence = 1000
@@ -295,7 +297,7 @@ class Notation:
         if e.func in _FUNCTIONS and len(args) == 1:
             return _FUNCTIONS[e.func](self.term(e.args[0]), **_OFF)
         if (points := self.breakpoints(e)) is not None:
-            return Piecewise(args[0], points)
+            return Pwl(args[0], points)
         # min, max, round and the ordered-set functions: sympy's Min and Max would
         # sort their arguments, an undefined function keeps them
         return sympy.Function(e.func)(*args)

@@ -4,10 +4,12 @@
 both with `order="none"` so that terms print in the order written. Each
 overrides only what the language says differently: names (`\\mathit{ship}`,
 members upright), subscripts `x_{i,j}`, `mod` (sympy's `\\bmod` is not in
-mathtext), the Unicode operators of the text (`·`, `²`, `√`, `≤`, `|x|`, where
-sympy writes `*`, `**`, `sqrt`, `<=`, `Abs`), and the nodes of `notation.py`
-(reductions with binders and filters, set and logical operators, literals),
-which print the same way in both from each printer's table of symbols.
+mathtext), relations (sympy ranks `Eq` with products), a quotient as written
+(sympy's takes nested ones apart), the Unicode operators of the text (`·`,
+`²`, `√`, `≤`, `|x|`, where sympy writes `*`, `**`, `sqrt`, `<=`, `Abs`), and
+the nodes of `notation.py` (reductions with binders and filters, set and
+logical operators, literals), which print the same way in both from each
+printer's table of symbols.
 The text is a `StrPrinter`, not sympy's Unicode `pretty`: that one draws in
 two dimensions (limits under a Σ, fractions over a bar), and the terminal's
 layout is one line per family with its quantifier after it. Imports only
@@ -36,7 +38,7 @@ from optiform.dsl.notation import (
     Listing,
     Member,
     Operator,
-    Piecewise,
+    Pwl,
     Reduction,
 )
 
@@ -144,7 +146,7 @@ class _Language:
         cond, then, otherwise = (self._print(a) for a in e.args)
         return self.paren(f"{then}{self.ops['if']}{cond}{self.ops['else']}{otherwise}")
 
-    def _print_Piecewise(self, e: Piecewise) -> str:
+    def _print_Pwl(self, e: Pwl) -> str:
         arg, points = (self._print(a) for a in e.args)
         return f"{self.ops['pwl']}{self.paren(arg + self.ops['points'] + points)}"
 
