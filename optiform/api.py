@@ -29,7 +29,6 @@ from optiform.display import data_summaries
 from optiform.dsl import ast as A
 from optiform.dsl.data import DataItem, load_data
 from optiform.dsl.parser import parse, parse_file
-from optiform.dsl.render import render
 from optiform.dsl.tabular import from_pandas, is_frame_like
 from optiform.pareto import hypervolume, non_dominated, reference_point, spread
 from optiform.solution import Result, ResultStatus, Solution, TerminationStatus
@@ -195,6 +194,8 @@ def check(path: str | Path, data: DataArg = None, *,
 def show(path: str | Path, style: str = "text", data: DataArg = None) -> str:
     """The model as mathematics (text, latex or markdown): from the file alone, or
     with what `data` gives the sets and parameters the model leaves to it."""
+    from optiform.dsl.render import render  # sympy, its printer, loads only for `show`
+
     arg.choice("style", style, ("text", "latex", "markdown"))
     if data is None:
         return render(parse_file(arg.path("path", path)), style)

@@ -129,18 +129,80 @@ def _expr(text: str, style: str) -> str:
 @pytest.mark.parametrize(("source", "text", "latex"), [
     ("(x + y) * z", "(x + y)·z", r"\left(x + y\right) \, z"),
     ("x / (y + z)", "x / (y + z)", r"\frac{x}{y + z}"),
-    ("-x^2 + 2 * x", "-x² + 2·x", r"-x^{2} + 2 \, x"),
+    ("-x^2 + 2 * x", "-x² + 2·x", r"- x^{2} + 2 \, x"),
     ("x^(y + 1)", "x^(y + 1)", r"x^{y + 1}"),
-    ("2 * 3 * x", "2·3·x", r"2 \cdot 3 \, x"),
+    ("2 * 3 * x", "2·3·x", r"2 \cdot 3 \, x"),  # as written: no 6
     ("x - (y - z)", "x - (y - z)", r"x - \left(y - z\right)"),
+    ("x - -y", "x - (-y)", r"x - \left(- y\right)"),
+    ("x / 2 * y", "x / 2·y", r"\frac{x}{2} \, y"),
     ("sqrt(x) + abs(y) + exp(z)", "√x + |y| + exp(z)",
-     r"\sqrt{x} + \left|y\right| + \exp\left(z\right)"),
+     r"\sqrt{x} + \left|{y}\right| + e^{z}"),
+    ("log(x) + floor(y) + ceil(z)", "log(x) + ⌊y⌋ + ⌈z⌉",
+     r"\log{\left(x \right)} + \left\lfloor{y}\right\rfloor + \left\lceil{z}\right\rceil"),
     ("min(x, y) + 2.5e-7", "min(x, y) + 2.5·10⁻⁷",
-     r"\min\left(x, y\right) + 2.5 \cdot 10^{-7}"),
+     r"\min{\left(x,y \right)} + 2.5 \cdot 10^{-7}"),
+    ("max(y, x) + 1000.0", "max(y, x) + 1000", r"\max{\left(y,x \right)} + 1000"),
+    ("x^0.5 + (x + y)^2", "x^0.5 + (x + y)²", r"x^{0.5} + \left(x + y\right)^{2}"),
+    ("x mod 3 + y", "x mod 3 + y", r"\left(x \;\mathrm{mod}\; 3\right) + y"),
+    ("if x >= 1 then x else 2 * y", "(x if x ≥ 1, else 2·y)",
+     r"\left(x\ \mathrm{if}\ x \geq 1,\ \mathrm{else}\ 2 \, y\right)"),
+    ("2 * sum(i in 1..3) x + (sum(i in 1..3) x) * 3",
+     "2·Σ_{i ∈ {1, …, 3}} x + (Σ_{i ∈ {1, …, 3}} x)·3",
+     r"2 \, \sum_{i \in \{1, \ldots, 3\}} x + \left(\sum_{i \in \{1, \ldots, 3\}} x\right) \, 3"),
+    ("-sum(i in 1..3 : i mod 2 == 1) x", "-Σ_{i ∈ {1, …, 3} : i mod 2 = 1} x",
+     r"- \sum_{i \in \{1, \ldots, 3\} : i \;\mathrm{mod}\; 2 = 1} x"),
+    ("pwl(x, [0, 1, 2], [0, 5, 6])", "pwl(x; (0, 0), (1, 5), (2, 6))",
+     r"\operatorname{pwl}\left(x;\ (0, 0), (1, 5), (2, 6)\right)"),
 ])
 def test_precedence_and_functions(source: str, text: str, latex: str) -> None:
     assert _expr(source, "text") == text
     assert _expr(source, "latex") == latex
+    mathtext.MathTextParser("path").parse(f"${latex}$")
+
+
+@pytest.mark.parametrize(("source", "text", "latex"), [
+    # what would change the meaning without its brackets
+    ("(x * sum(i in 1..3) y) / z", "(x·Σ_{i ∈ {1, …, 3}} y) / z",
+     r"\frac{x \, \sum_{i \in \{1, \ldots, 3\}} y}{z}"),
+    ("(sum(i in 1..3) x) mod 3", "(Σ_{i ∈ {1, …, 3}} x) mod 3",
+     r"\left(\sum_{i \in \{1, \ldots, 3\}} x\right) \;\mathrm{mod}\; 3"),
+    ("max(i in 1..3) (x * sum(j in 1..3) y)", "max_{i ∈ {1, …, 3}} (x·Σ_{j ∈ {1, …, 3}} y)",
+     r"\max_{i \in \{1, \ldots, 3\}} \left(x \, \sum_{j \in \{1, \ldots, 3\}} y\right)"),
+    ("x * (-sum(i in 1..3) y)", "x·(-Σ_{i ∈ {1, …, 3}} y)",
+     r"x \, \left(- \sum_{i \in \{1, \ldots, 3\}} y\right)"),
+    ("-(x mod 3)", "-(x mod 3)", r"- \left(x \;\mathrm{mod}\; 3\right)"),
+    ("(x mod 3) * y", "(x mod 3)·y", r"\left(x \;\mathrm{mod}\; 3\right) \, y"),
+    ("x / y / z", "x / y / z", r"\frac{\frac{x}{y}}{z}"),
+    ("(x <= 1) + y", "(x ≤ 1) + y", r"\left(x \leq 1\right) + y"),
+    ("(x == y) * z", "(x = y)·z", r"\left(x = y\right) \, z"),
+])
+def test_brackets_that_keep_the_meaning(source: str, text: str, latex: str) -> None:
+    assert _expr(source, "text") == text
+    assert _expr(source, "latex") == latex
+    mathtext.MathTextParser("path").parse(f"${latex}$")
+
+
+def _constraint(text: str, style: str) -> str:
+    model = parse(f"variables\n  x\n  y\nconstraints\n  c: {text}\n")
+    line = next(li for li in render(model, style).splitlines() if "c:" in li or "(c)" in li)
+    return line.split("c:  ")[-1] if style == "text" else \
+        line.split("&", 1)[1].rsplit(r"\qquad", 1)[0].strip()
+
+
+@pytest.mark.parametrize(("source", "text", "latex"), [
+    ("0 <= x + y <= 4", "0 ≤ x + y ≤ 4", r"0 \leq x + y \leq 4"),
+    ("x != y", "x ≠ y", r"x \neq y"),
+    ("x >= 1 ==> y <= 2", "x ≥ 1 ⇒ y ≤ 2", r"x \geq 1 \Rightarrow y \leq 2"),
+    ("y <= 1 or x >= 3 and y >= 2", "y ≤ 1 ∨ x ≥ 3 ∧ y ≥ 2",
+     r"y \leq 1 \vee x \geq 3 \wedge y \geq 2"),
+    ("(y <= 1 or x >= 3) and y >= 2", "(y ≤ 1 ∨ x ≥ 3) ∧ y ≥ 2",  # the order as written
+     r"\left(y \leq 1 \vee x \geq 3\right) \wedge y \geq 2"),
+    ("not x >= 2", "¬ x ≥ 2", r"\neg x \geq 2"),
+])
+def test_relations_and_logic(source: str, text: str, latex: str) -> None:
+    assert _constraint(source, "text") == text
+    assert _constraint(source, "latex") == latex
+    mathtext.MathTextParser("path").parse(f"${latex}$")
 
 
 def test_large_literals_are_summarised_and_small_ones_shown() -> None:
