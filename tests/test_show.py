@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import optiform
 from optiform.cli import app
 from optiform.dsl.parser import parse, parse_file
 from optiform.dsl.render import render
@@ -273,3 +274,14 @@ def test_show_with_data_says_what_the_data_gave() -> None:
         parser.parse(f"${formula}$")
     wrong = runner.invoke(app, ["show", model, "--data", str(EXAMPLES / "diet.opt")])
     assert wrong.exit_code == 1 and "Traceback" not in wrong.output
+
+
+def test_a_weighted_sum_shows_the_sense_it_is_solved_in() -> None:
+    # it read `weighted: 1·a + 2·b` where the solve maximises a - 2·b
+    text = ("variables\n  x in [0, 4]\n  y in [0, 3]\nobjective\n"
+            "  maximize a: x + y\n  minimize b: y\n  weights: a = 1, b = 2\n")
+    model = parse(text)
+    assert "  weighted: maximize 1·a - 2·b" in render(model, "text").splitlines()
+    assert r"\text{weighted: maximize }1 \, a - 2 \, b" in render(model, "latex")
+    result = optiform.loads(text).solve()
+    assert (result.values["x"], result.values["y"]) == (4, 0)  # x - y, not x + 3·y

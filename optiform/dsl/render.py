@@ -178,10 +178,21 @@ class _Document:
         if c.kind == "lexicographic":
             return self.word("lexicographic: ") + self.word(", then ").join(
                 self.name(i.name) for i in c.items)
-        terms = [self.show(sympy.Mul(self.notation.term(i.weight), self.notation.name(i.name),
-                                     evaluate=False))
-                 for i in c.items if i.weight is not None]
-        return self.word("weighted: ") + " + ".join(terms)
+        # One sum in the sense of the first objective it weighs: an objective of the
+        # other sense counts against it, as the backends combine them.
+        senses = {o.name: o.sense for o in self.model.objectives}
+        items = [(i.name, i.weight) for i in c.items if i.weight is not None]
+        if not items:
+            return self.word("weighted: ") + "0"
+        sense = senses.get(items[0][0], "minimize")
+        text = ""
+        for k, (name, weight) in enumerate(items):
+            term = self.show(sympy.Mul(self.notation.term(weight), self.notation.name(name),
+                                       evaluate=False))
+            against = senses.get(name, sense) != sense
+            text += (("-" if against else "") if k == 0 else (" - " if against else " + ")) \
+                + term
+        return self.word(f"weighted: {sense} ") + text
 
     def literal(self, e: A.DictLiteral | A.ListLiteral) -> str:
         """A literal in full when short, otherwise its shape and the range of its values."""
