@@ -5,8 +5,11 @@ It comes from one of two searches (backends/highs/conflict.py): the LP
 relaxation's irreducible infeasible subset (IIS) when the relaxation itself
 is infeasible, or else an elastic relaxation, where each row may give at a
 unit price and the rows that must give, and by how much, are the conflict.
-The same text reaches `optiform solve`, the agent's feedback and `--json`,
-so a person and an LLM read one account. Data only: imports no backend.
+Rows are the user's: a constraint that a lowering compiled (`abs`, `pwl`, an
+implication, an objective's epigraph) is one row, shown as written, and the
+auxiliary rows and columns behind it are never named. The same text reaches
+`optiform solve`, the agent's feedback and `--json`, so a person and an LLM read
+one account. Data only: imports no backend.
 """
 
 from __future__ import annotations
@@ -29,15 +32,18 @@ class ConflictRow:
     give: float  # how far the row must move past a bound; 0 when it need not
     side: str | None  # lower | upper: the bound that gives
     line: int | None  # the declaration's line in the model
+    # a construct the lowering compiled, as written (`abs(x - y) >= 15`); None for a
+    # plain row, shown by its bounds
+    written: str | None = None
 
     def describe(self) -> str:
         where = f" (line {self.line})" if self.line is not None else ""
-        bounds = _bounds(self.lower, self.upper)
+        bounds = self.written if self.written is not None else _bounds(self.lower, self.upper)
         if self.give <= 0 or self.side is None:
             return f"{self.label}{where}: {bounds}"
         bound = self.lower if self.side == "lower" else self.upper
         moved = bound - self.give if self.side == "lower" else bound + self.give
-        if self.lower == self.upper:
+        if self.lower == self.upper and self.written is None:
             return f"{self.label}{where}: {bounds}; it must move by {self.give:.6g}, to {moved:.6g}"
         verb = "lowered" if self.side == "lower" else "raised"
         return (f"{self.label}{where}: {bounds}; its {self.side} bound must be {verb} by "
@@ -46,7 +52,7 @@ class ConflictRow:
     def to_dict(self) -> dict[str, Any]:
         return {"row": self.label, "constraint": self.constraint, "line": self.line,
                 "lower": _finite(self.lower), "upper": _finite(self.upper),
-                "give": self.give, "side": self.side}
+                "give": self.give, "side": self.side, "written": self.written}
 
 
 @dataclass(frozen=True)
@@ -68,7 +74,9 @@ class Conflict:
     method: str  # iis | elastic | bounds (an integer variable's empty range)
     rows: tuple[ConflictRow, ...]
     bounds: tuple[ConflictBound, ...] = ()
-    proven: bool = True  # elastic: the least total change was proven (no time limit hit)
+    # iis: proven irreducible, and its numbers least; elastic: the least total change
+    # was proven (no time limit hit)
+    proven: bool = True
     relaxation_feasible: bool = False  # known to hold with fractional values
 
     @property
@@ -94,17 +102,22 @@ class Conflict:
             shown = ", ".join(b.describe() for b in self.bounds[:MAX_LISTED])
             return ("These integer variables have bounds with no whole number between them, "
                     f"whatever the constraints: {shown}")
-        if self.method == "iis":
+        if self.method == "iis" and self.proven:
             head = ("These constraints cannot all hold, even with fractional values "
-                    "allowed; together they are an irreducible conflict (drop any one and "
-                    "the rest can hold):")
+                    "allowed; together they are an irreducible conflict (drop any one "
+                    "constraint and the rest can hold):")
+        elif self.method == "iis":
+            head = ("These constraints cannot all hold, even with fractional values "
+                    "allowed (the search ran out of time before it proved them an "
+                    "irreducible conflict, and their numbers least):")
         else:
             least = "the least" if self.proven else "a small (not proven least)"
             why = ("The constraints can hold together when variables may take fractional "
                    "values, so the conflict involves integrality. "
                    if self.relaxation_feasible else "")
+            total = (f" ({self.total:.6g})" if all(r.give > 0 for r in self.rows) else "")
             head = (f"{why}Letting every row give at a price, {least} total change that "
-                    f"makes the model feasible ({self.total:.6g}) moves these rows:")
+                    f"makes the model feasible{total} moves these rows:")
         lines = [head, *(f"  {r.describe()}" for r in self.rows[:MAX_LISTED])]
         if len(self.rows) > MAX_LISTED:
             lines.append(f"  ... and {len(self.rows) - MAX_LISTED} more rows")

@@ -104,7 +104,12 @@ def from_result(result: Result, text: str) -> Feedback | None:
         rows = {c.name: c.decl.span for c in problem.constraints}
         conflict = result.solution.conflict
         if conflict is not None:
-            named = [rows[name] for name in dict.fromkeys(r.constraint for r in conflict.rows)]
+            # a conflict's row may be an objective's or a semi-continuous variable's
+            # compiled construct, named by its declaration
+            declared = {**{o.name: o.decl.span for o in problem.objectives},
+                        **{v.name: v.decl.span for v in problem.variables}, **rows}
+            named = [declared.get(name) for name in dict.fromkeys(r.constraint
+                                                                  for r in conflict.rows)]
             if conflict.method == "bounds":
                 variables = {v.name: v.decl.span for v in problem.variables}
                 named += [variables[name] for name in dict.fromkeys(

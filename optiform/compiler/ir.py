@@ -119,6 +119,15 @@ SEMI_DOMAINS = frozenset({"semicontinuous", "semiinteger"})
 INTEGRAL_DOMAINS = frozenset({"integer", "binary", "semiinteger"})
 
 
+@dataclass(frozen=True)
+class Origin:
+    """The user's declaration (constraint, objective or variable) that an auxiliary block
+    of the lowering works for, so that a conflict is told in the user's terms."""
+
+    name: str
+    keyed: bool  # the block's keys are the declaration's: its row k is the user's row k
+
+
 @dataclass
 class VariableBlock:
     name: str
@@ -132,6 +141,7 @@ class VariableBlock:
     domain_text: str = ""
     uniques: list[np.ndarray] | None = None  # members of each index position's set
     factors: tuple[SetValue, ...] | None = None  # keys are their product, in set order
+    origin: Origin | None = None  # an auxiliary column: what it was added for
 
     @property
     def size(self) -> int:
@@ -184,6 +194,7 @@ class ConstraintBlock:
     upper: np.ndarray
     decl: A.ConstraintDecl
     frame: Frame
+    origin: Origin | None = None  # an auxiliary row: what it was added for
 
     @property
     def size(self) -> int:

@@ -3,7 +3,10 @@
 Auxiliary blocks are named `owner#what` (`#` is no part of a model name), so
 they can never meet a user's name; files written from the lowered problem
 show them as `owner_what`. Every auxiliary column gets the tightest bounds its
-lowering knows, so that a later big-M over it stays finite.
+lowering knows, so that a later big-M over it stays finite. Each block records
+its `Origin`, the declaration it works for, and `user_row` / `user_column` read
+a row or column of the lowered problem back in the user's terms (a conflict is
+reported in them: internal names never reach the user).
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from optiform.compiler.ir import (
     ConstraintBlock,
     Frame,
     Objective,
+    Origin,
     Problem,
     Terms,
     VariableBlock,
+    labelled,
 )
 from optiform.diagnostics import Diagnostic, Span
 from optiform.dsl import ast as A
@@ -103,7 +108,8 @@ class Auxiliaries:
         keys = np.arange(n, dtype=np.int64)[:, None]
         self.columns.append(VariableBlock(name, keys, offset, domain, lower.astype(float),
                                           upper.astype(float), None,
-                                          A.VarDecl(name, span=owner.span)))
+                                          A.VarDecl(name, span=owner.span),
+                                          origin=Origin(owner.name, keyed=False)))
         self._lower.append(lower.astype(float))
         self._upper.append(upper.astype(float))
         return offset + np.arange(n, dtype=np.int64)
@@ -121,7 +127,8 @@ class Auxiliaries:
         same = len(owner.keys) == n and (owner.keys.shape[1] > 0 or n == 1)
         keys = owner.keys if same else np.arange(n, dtype=np.int64)[:, None]
         self.rows.append(ConstraintBlock(name, keys, body, lower - terms.const,
-                                         upper - terms.const, decl, Frame(n)))
+                                         upper - terms.const, decl, Frame(n),
+                                         Origin(owner.name, keyed=same)))
 
     def check_big_m(self, owner: Owner, big_m: np.ndarray, what: str,
                     span: Span | None) -> None:
@@ -145,6 +152,40 @@ class Auxiliaries:
         del self._lower[len(self.user) + mark[0]:]
         del self._upper[len(self.user) + mark[0]:]
         del self.rows[mark[1]:]
+
+
+@dataclass(frozen=True)
+class UserPart:
+    """A row or column of the lowered problem as the user knows it."""
+
+    label: str  # `gap[north]`; the declaration alone when the row has no key of its own
+    declaration: str  # the constraint, objective or variable it belongs to
+    auxiliary: bool  # added by a lowering
+
+
+def user_row(problem: Problem, r: int) -> UserPart:
+    """Row `r` of `problem` (lowered or not) as the user's row or declaration."""
+    for c in problem.constraints:
+        if r < c.size:
+            return _part(problem, c.name, c.origin, c.keys[r])
+        r -= c.size
+    raise IndexError(f"row {r} past the model's rows")
+
+
+def user_column(problem: Problem, j: int) -> UserPart:
+    """Column `j` as the user's variable, or the declaration an auxiliary one serves."""
+    for v in problem.variables:
+        if v.offset <= j < v.offset + v.size:
+            return _part(problem, v.name, v.origin, v.keys[j - v.offset])
+    raise IndexError(f"column {j} past the model's columns")
+
+
+def _part(problem: Problem, name: str, origin: Origin | None, key: np.ndarray) -> UserPart:
+    if origin is None:
+        return UserPart(labelled(name, problem.universe.format_key(key)), name, False)
+    label = labelled(origin.name, problem.universe.format_key(key)) if origin.keyed \
+        else origin.name
+    return UserPart(label, origin.name, True)
 
 
 def restored_objectives(problem: Problem, values: np.ndarray,

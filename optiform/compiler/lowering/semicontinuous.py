@@ -22,6 +22,7 @@ from optiform.compiler.ir import (
     SEMI_DOMAINS,
     ConstraintBlock,
     Frame,
+    Origin,
     Problem,
     VariableBlock,
 )
@@ -46,7 +47,8 @@ def semi_to_binary(problem: Problem,
         z = offset + np.arange(n, dtype=np.int64)
         name = f"{v.name}#on"
         variables.append(VariableBlock(name, v.keys, offset, "binary", np.zeros(n),
-                                       np.ones(n), None, A.VarDecl(name, span=v.decl.span)))
+                                       np.ones(n), None, A.VarDecl(name, span=v.decl.span),
+                                       origin=Origin(v.name, keyed=True)))
         offset += n
         x = v.offset + np.arange(n, dtype=np.int64)
         both = np.concatenate([np.arange(n), np.arange(n)])
@@ -55,7 +57,8 @@ def semi_to_binary(problem: Problem,
             lo, hi = (np.zeros(n), np.full(n, math.inf)) if sense == ">=" \
                 else (np.full(n, -math.inf), np.zeros(n))
             decl = A.ConstraintDecl(f"{v.name}#{what}", None, A.Number(0), span=v.decl.span)
-            rows.append(ConstraintBlock(decl.name, v.keys, terms, lo, hi, decl, Frame(n)))
+            rows.append(ConstraintBlock(decl.name, v.keys, terms, lo, hi, decl, Frame(n),
+                                        Origin(v.name, keyed=True)))
     constraints = [*problem.constraints, *rows]
     problem_class, convex = classify(variables, problem.objectives, constraints)
     return replace(problem, variables=variables, constraints=constraints,
