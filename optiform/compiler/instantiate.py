@@ -185,6 +185,7 @@ class _Builder:
             try:
                 self._check_numbers(objective.name, np.zeros((1, 0), dtype=np.int64),
                                     objective.terms, objective.decl.span, variables, ())
+                self._check_constant(objective.name, objective.terms, objective.decl.span)
             except EvalError as exc:
                 self.fail(exc)
         self._check_parameters()
@@ -756,6 +757,17 @@ class _Builder:
                 f"(from {describe[0]} to {describe[1]}); solvers lose accuracy past 1e9",
                 span, "rescale the units of the data (thousands, millions)",
                 kind="data", severity="warning"))
+
+    @staticmethod
+    def _check_constant(name: str, terms: Terms, span: Span | None) -> None:
+        """An objective whose constant part is not a finite number (2^2000 overflows to
+        inf) has no optimum to report: HiGHS called it optimal at inf, SCIP infeasible."""
+        const = float(terms.const[0]) if len(terms.const) else 0.0
+        if not math.isfinite(const):
+            raise EvalError(f"the constant part of objective `{name}` is {const}, so every "
+                            "point scores the same non-number", span,
+                            "check the data and powers it is computed from (a number past "
+                            "1.8e308 overflows to inf)", kind="data")
 
     def _check_parameters(self) -> None:
         for p in self.scope.params.values():

@@ -78,7 +78,7 @@ def test_fmt_and_show_write_the_line() -> None:
     text = format_model(model)
     assert "  minimize time: 3 * x + y\n  weights: cost = 1, time = 0.5\n" in text
     assert parse(text, "m.opt") == model
-    assert "weighted: 1·cost + 0.5·time" in render(model)
+    assert "weighted: minimize 1·cost + 0.5·time" in render(model)
     lex = parse(BASE.format(line="  lexicographic: time, cost"), "m.opt")
     assert "lexicographic: time, then cost" in render(lex)
 

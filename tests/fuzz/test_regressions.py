@@ -555,6 +555,37 @@ def test_a_max_of_a_division_by_zero_is_refused_at_the_max() -> None:
         optiform.loads(text).compile()
 
 
+def test_a_division_by_a_conditional_that_is_zero_is_located_for_pyomo() -> None:
+    # was: ZeroDivisionError from backends/pyomo/model.py's `_arith`: `5 / (if ... then
+    # x4 else 0)` with the condition false for a row, in a model that goes to Pyomo;
+    # found by test_generated_models_long on 2026-12-04 (finding 43), in a model whose
+    # other objective, card(S1)^362880, overflowed to inf (refused now: finding 44).
+    found = ("sets\n  S1 = -1 .. 0\n  S2 = {c, north, c}\nvariables\n  x4 binary\n"
+             "objective\n  minimize o5: card(S1)^362880\n  maximize o6:\n    0.0 * (5 / "
+             "(if 0.5 >= sum(i7 in S2 : 4 != sum(i8 in S1 : 0 + 2 != 1 - 1) 0) inf "
+             "then x4 else 0))\n")
+    check_text(found)
+    with pytest.raises(DiagnosticError, match="constant part of objective `o5` is inf"):
+        optiform.loads(found).compile()
+    text = ("sets\n  I = 1..2\nvariables\n  x[I] in [1, 2]\nobjective\n  minimize o: "
+            "sum(i in I) exp(x[i]) * (5 / (if i >= 2 then x[i] else 0))\n")
+    check_text(text)
+    with pytest.raises(DiagnosticError, match="`/` of constants in some row is a division "
+                       "by zero") as caught:
+        optiform.loads(text).solve("pyomo", time_limit=5)
+    span = caught.value.diagnostics[0].span
+    assert span is not None and (span.line, span.column) == (6, 40)
+
+
+def test_an_objective_whose_constant_overflows_is_refused() -> None:
+    # was: "optimal" at inf from HiGHS and "infeasible" from SCIP (a model with no
+    # constraint at all); finding 44, met beside finding 43.
+    for objective in ("2^2000 + x", "x^2 + 2^2000"):
+        with pytest.raises(DiagnosticError, match="constant part of objective `o` is inf"):
+            optiform.loads(f"variables\n  x in [0, 1]\nobjective\n  minimize o: "
+                           f"{objective}\n").compile()
+
+
 # ---- fixed in the HiGHS backend ------------------------------------------------------
 
 

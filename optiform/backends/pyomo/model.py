@@ -294,7 +294,7 @@ class _Expressions:
                                 "rescale the model, or take the logarithm of both sides")
             try:
                 return _arith(e.op, left, right)
-            except (OverflowError, ValueError) as exc:
+            except (OverflowError, ValueError, ZeroDivisionError) as exc:
                 raise _constant_error(f"`{e.op}` of constants", exc, e.span) from None
         if isinstance(e, A.Conditional):
             mask = self.ev.cond(e.cond, frame)
@@ -383,8 +383,9 @@ _ARITH: dict[str, Callable[[Any, Any], Any]] = {
 def _constant_error(what: str, exc: Exception, span: Span | None) -> EvalError:
     """A conditional's constant branch, in some row, met Python's math in a function or
     an operator: too large (OverflowError) or outside the domain (ValueError)."""
-    problem = "too large for a number" if isinstance(exc, OverflowError) else \
-        "outside its domain"
+    problem = ("too large for a number" if isinstance(exc, OverflowError) else
+               "a division by zero" if isinstance(exc, ZeroDivisionError) else
+               "outside its domain")
     return EvalError(f"{what} in some row is {problem}", span,
                      "check the constant branch of the expression")
 
