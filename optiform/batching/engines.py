@@ -87,9 +87,15 @@ class ProcessEngine:
         if self.pool is None:
             return
         if kind is not None:
-            for process in list(self.pool._processes.values()):
+            processes = list(self.pool._processes.values())
+            for process in processes:
                 process.terminate()  # Python 3.14's terminate_workers(), by hand
-        self.pool.shutdown(wait=kind is None, cancel_futures=True)
+            for process in processes:
+                process.join(5)
+        # Waited for even after an error: a pool left running (wait=False) met the
+        # interpreter's exit with its wake-up pipe closed, and printed a traceback
+        # ("Bad file descriptor") after the batch's own clean error.
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
     def describe(self) -> str:
         return f"processes ({self.workers})"
