@@ -97,6 +97,7 @@ def test_sampled_front_equals_the_enumerated_front() -> None:
     assert got == sorted(tuple(map(float, p)) for p in expected["pareto"])
 
 
+@pytest.mark.slow  # 4 s; the quick run compares fronts in tests/test_pareto_exact.py
 def test_the_cli_compares_a_sampled_front_with_the_exact_one(tmp_path: Path) -> None:
     plot = tmp_path / "front.png"
     result = runner.invoke(app, ["solve", str(EXAMPLES / "biobjective_knapsack.opt"),
@@ -124,6 +125,7 @@ def test_the_cli_lists_samples_and_the_gap() -> None:
     assert "differs from #1 in" in table.output
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_samples() -> None:
     model = optiform.load(EXAMPLES / "assignment.opt")
     runs = [model.solve("gflownet", samples=5, seed=3, iterations=40) for _ in range(2)]

@@ -79,6 +79,7 @@ def test_scip_returns_its_best_point_within_the_limit() -> None:
     assert seconds <= SLACK * 2.0
 
 
+@pytest.mark.slow  # the quick run keeps SCIP's limit on the knapsack (above)
 def test_scip_keeps_the_limit_on_hs1() -> None:
     # SCIP's log filled Pyomo's pipe while PySCIPOpt held the GIL: no limit was kept.
     model = optiform.load(HERE / "nlp" / "hs001.opt")

@@ -242,7 +242,8 @@ needs_limits = pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_FSIZE,
 
 
 @needs_limits
-@pytest.mark.parametrize("suffix", [".lp", ".mps", ".nl"])
+# .lp (HiGHS writes it) and .nl (Pyomo) in the quick run; .mps, HiGHS again, in the full one
+@pytest.mark.parametrize("suffix", [".lp", pytest.param(".mps", marks=pytest.mark.slow), ".nl"])
 def test_export_to_a_full_disk_says_so_and_leaves_nothing(tmp_path: Path, suffix: str) -> None:
     # was: "wrote" and exit 0 with 64 KB of 747 KB written (.lp, .mps); a traceback (.nl)
     target = tmp_path / f"model{suffix}"
@@ -288,7 +289,10 @@ def test_fmt_write_on_a_full_disk_keeps_the_model(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
-@pytest.mark.parametrize("args", [["solve"], ["solve", "--json"], ["show"], ["fmt"]])
+# solve's two printers in the quick run; show and fmt, through the same guard, in the full one
+@pytest.mark.parametrize("args", [["solve"], ["solve", "--json"],
+                                  pytest.param(["show"], marks=pytest.mark.slow),
+                                  pytest.param(["fmt"], marks=pytest.mark.slow)])
 def test_standard_output_on_a_full_device(args: list[str]) -> None:
     # was: an OSError traceback
     with open("/dev/full", "w") as full:
