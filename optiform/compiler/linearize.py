@@ -177,12 +177,16 @@ class Linearizer:
                 fixed, varying = ((e.left, e.right) if self.has_vars(e.right)
                                   else (e.right, e.left))
                 factor = self.ev.num(fixed, frame)
-                return scale(self.terms(varying, frame, push * _sign(factor)), factor)
+                inner = self.terms(varying, frame, push * _sign(factor))
+                _refuse_infinite(fixed, factor, inner)
+                return scale(inner, factor)
             if e.op == "/" and not self.has_vars(e.right):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     # A zero divisor becomes an infinite coefficient, reported by name later.
                     inverse = 1.0 / self.ev.num(e.right, frame)
-                return scale(self.terms(e.left, frame, push * _sign(inverse)), inverse)
+                inner = self.terms(e.left, frame, push * _sign(inverse))
+                _refuse_infinite(e.right, inverse, inner, divisor=True)
+                return scale(inner, inverse)
             if e.op == "^" and not self.has_vars(e.right):
                 power = self.ev.num(e.right, frame)
                 if np.all(power == 1):
@@ -249,7 +253,56 @@ class Linearizer:
         n_vars = sum(v.size for v in scope.variables.values())
         with np.errstate(all="ignore"):
             Evaluator(replace(scope, values=np.zeros(n_vars))).num(e, frame)
+        self._refuse_infinite_constants(e, frame)
         return nonlinear(frame.n)
+
+    def _refuse_infinite_constants(self, e: A.Expr, frame: Frame) -> None:
+        """A constant operand of the nonlinear arithmetic that is not a finite number
+        (`exp(x) * (1 / 0)`) is an error where it is written: SCIP called such a model
+        infeasible. Reductions and conditionals are not entered (their constant parts
+        have rows of their own)."""
+        stack = [e]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, A.Binary) and node.op in _ARITHMETIC:
+                children: list[A.Expr] = [node.left, node.right]
+            elif isinstance(node, A.Unary) and node.op == "-":
+                children = [node.operand]
+            elif isinstance(node, A.Call) and node.func in _MATH:
+                children = list(node.args)
+            else:
+                continue
+            for child in children:
+                if self.has_vars(child):
+                    stack.append(child)
+                    continue
+                with np.errstate(all="ignore"):
+                    values = self.ev.num(child, frame)
+                    divisor = isinstance(node, A.Binary) and node.op == "/" and \
+                        child is node.right
+                    if divisor:
+                        values = 1.0 / values  # a division by a constant 0 is by inf
+                    _refuse_infinite(child, values, nonlinear(frame.n), divisor)
+
+
+def _refuse_infinite(e: A.Expr, values: np.ndarray, of: Terms, divisor: bool = False
+                     ) -> None:
+    """A constant `e` that scales or enters a nonlinear part must be finite: a linear
+    row's infinite coefficient is reported later by name, but a nonlinear one would
+    reach the solver (SCIP called `exp(x) * (1 / 0)` infeasible)."""
+    if not of.nonlinear or np.isfinite(values).all():
+        return
+    bad = values[~np.isfinite(values)][0]
+    what = "a division by zero" if divisor else f"a constant of {bad}"
+    raise EvalError(f"{what} (in some row) in a nonlinear expression, which no solver can "
+                    "take", getattr(e, "span", None),
+                    "check the data it is computed from (a division by zero, or a number "
+                    "past 1.8e308)", kind="data")
+
+
+_ARITHMETIC = frozenset({"+", "-", "*", "/", "^", "mod"})
+_MATH = frozenset({"exp", "log", "sqrt", "sin", "cos", "tan", "abs", "min", "max", "floor",
+                   "ceil"})
 
 
 def _extremum(e: A.Expr) -> bool:

@@ -246,11 +246,19 @@ constraints
 def test_crossed_bounds_and_a_division_by_zero_are_told_not_raised() -> None:
     r = run("variables\n  x\nconstraints\n  c: 0 <= exp(x) <= -1\n", "scip")
     assert r.status == "infeasible" and "cross" in r.solution.message
-    problem = optiform.loads("variables\n  x in [0, 1]\nobjective\n  minimize o: exp(x) / 0\n",
+    # refused by the compiler at the 0 (SCIP called `exp(x) * (1 / 0)` infeasible)
+    with pytest.raises(DiagnosticError, match="a division by zero") as info:
+        optiform.loads("variables\n  x in [0, 1]\nobjective\n  minimize o: exp(x) / 0\n",
+                       file="m.opt").compile()
+    assert "m.opt:4:24" in str(info.value)
+    # a conditional's constant 0, which the compiler cannot see, stops Pyomo's build
+    problem = optiform.loads("sets\n  I = 1..2\nvariables\n  x[I] in [1, 2]\nobjective\n"
+                             "  minimize o: sum(i in I) exp(x[i]) * "
+                             "(5 / (if i >= 2 then x[i] else 0))\n",
                              file="m.opt").compile()
     with pytest.raises(DiagnosticError, match="division by zero") as info:
         solve(problem, "pyomo", solver="scip")
-    assert "m.opt:4:15" in str(info.value)
+    assert "m.opt:6:40" in str(info.value)
 
 
 # ---- objectives ----------------------------------------------------------------------

@@ -88,3 +88,17 @@ def test_a_division_by_a_variable_that_may_be_zero_is_refused() -> None:
 def test_a_division_by_a_variable_bounded_away_from_zero_solves() -> None:
     r = optiform.loads("variables\n  x in [0.5, 2]\nobjective\n  minimize o: 1 / x\n").solve()
     assert r.verified and r.objective == pytest.approx(0.5, rel=1e-6)
+
+
+def test_an_infinite_constant_in_a_nonlinear_expression_is_refused_where_written() -> None:
+    # SCIP called `exp(x) * (1 / 0)` infeasible (FUZZING.md's noted behaviour)
+    for objective, where, what in (("exp(x) * (1 / 0)", "4:25", "a constant of inf"),
+                                   ("exp(x) + 2^2000 * log(x)", "4:24", "a constant of inf"),
+                                   ("exp(x / 0)", "4:23", "a division by zero"),
+                                   ("exp(x) / 0", "4:24", "a division by zero")):
+        said = refused(f"variables\n  x in [1, 2]\nobjective\n  minimize o: {objective}\n")
+        assert said == f"{where} {what} (in some row) in a nonlinear expression, which no " \
+                       "solver can take", objective
+    fine = optiform.loads("variables\n  x in [1, 2]\nobjective\n"
+                          "  minimize o: exp(x) * (1 / 2) + log(x) / 4\n").solve()
+    assert fine.verified
