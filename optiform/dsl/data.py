@@ -189,7 +189,7 @@ def _load_json(text: str, file: str) -> dict[str, DataItem]:
         raise _error("a data file holds one object of names", Span(file, 1, 1),
                      '{"demand": {"a": 1}, "I": [1, 2]}', text)
     items = {}
-    offsets = _top_level_keys(text)
+    offsets = _top_level_keys(text, len(obj))
     for name, value in obj.items():
         offset = offsets.get(name, 0)
         line = text.count("\n", 0, offset) + 1
@@ -244,11 +244,14 @@ def _span_of(text: str, file: str, offset: int, width: int) -> Span:
 _JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"\s*:?|[{}\[\]]')
 
 
-def _top_level_keys(text: str) -> dict[str, int]:
-    """Offsets of the keys of the outermost object, skipping nested keys of the same name."""
+def _top_level_keys(text: str, count: int) -> dict[str, int]:
+    """Offsets of the `count` keys of the outermost object, skipping nested keys of the
+    same name; the scan stops at the last of them, before its value (a million numbers)."""
     depth = 0
     found: dict[str, int] = {}
     for m in _JSON_TOKENS.finditer(text):
+        if len(found) == count:
+            break
         tok = m.group()
         if tok in "{[":
             depth += 1
