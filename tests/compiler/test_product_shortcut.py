@@ -25,6 +25,7 @@ import optiform
 from optiform import DiagnosticError
 from optiform.compiler import evaluate
 from optiform.compiler.ir import Problem, Terms
+from optiform.testing import TRANSPORT
 
 MODEL = """\
 sets
@@ -188,24 +189,15 @@ def test_dense_transportation_looks_no_key_up(monkeypatch: pytest.MonkeyPatch) -
         return real(shape, axes, strides)
 
     monkeypatch.setattr(evaluate, "product_positions", counting)
-    text = """\
-sets
-  I
-  J
-parameters
-  cost[I, J]
-variables
-  x[I, J] >= 0
-objective
-  minimize total: sum(i in I, j in J) cost[i, j] * x[i, j]
-constraints
-  into[j in J]: sum(i in I) x[i, j] >= 1
-"""
-    p = optiform.loads(text, data={"I": [3, 1, 2], "J": ["b", "a"],
-                                   "cost": np.arange(6.0).reshape(3, 2)}).compile()
-    assert calls == [[0, 1], [0, 1], [1, 0]]
+    p = optiform.loads(TRANSPORT, data={"I": [3, 1, 2], "J": ["b", "a"],
+                                        "cost": np.arange(6.0).reshape(3, 2),
+                                        "supply": [5.0, 5.0, 5.0], "demand": [1.0, 1.0]}
+                       ).compile()
+    # cost and x in the objective, x and supply in `out`, x (transposed) and demand in
+    # `into`: every subscript by position arithmetic
+    assert calls == [[0, 1], [0, 1], [0, 1], [0], [1, 0], [0]]
     assert "index" not in vars(p.variable("x")) and "index" not in vars(p.params["cost"])
     assert p.objectives[0].terms.lin_val.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
-    rows = p.constraints[0].terms
+    rows = next(c for c in p.constraints if c.name == "into").terms
     assert rows.lin_row.tolist() == [0, 0, 0, 1, 1, 1]
     assert rows.lin_col.tolist() == [0, 2, 4, 1, 3, 5]
