@@ -306,20 +306,21 @@ class _Filter:
         return sorted(kept), True
 
     def _rows(self, rows: list[int], free: bool) -> None:
-        if not rows:
-            return
-        at = np.asarray(rows, dtype=np.int32)
-        lower = np.full(len(at), -self.inf) if free else self.row_lower[at]
-        upper = np.full(len(at), self.inf) if free else self.row_upper[at]
-        self.h.changeRowsBounds(len(at), at, lower, upper)
+        self._bounds(rows, free, self.row_lower, self.row_upper, self.h.changeRowsBounds)
 
     def _columns(self, cols: list[int], free: bool) -> None:
-        if not cols:
+        self._bounds(cols, free, self.col_lower, self.col_upper, self.h.changeColsBounds)
+
+    def _bounds(self, which: list[int], free: bool, lower: np.ndarray, upper: np.ndarray,
+                change: Any) -> None:
+        """Free `which` (bounds -inf, inf) or give them back their own bounds."""
+        if not which:
             return
-        at = np.asarray(cols, dtype=np.int32)
-        lower = np.full(len(at), -self.inf) if free else self.col_lower[at]
-        upper = np.full(len(at), self.inf) if free else self.col_upper[at]
-        self.h.changeColsBounds(len(at), at, lower, upper)
+        at = np.asarray(which, dtype=np.int32)
+        if free:
+            change(len(at), at, np.full(len(at), -self.inf), np.full(len(at), self.inf))
+        else:
+            change(len(at), at, lower[at], upper[at])
 
     def _infeasible(self) -> bool | None:
         """True infeasible, False feasible, None not known (out of time, or an error)."""
