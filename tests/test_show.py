@@ -119,12 +119,19 @@ def test_latex_of_facility_location() -> None:
     assert r"\mathit{open}_{w} \in \{0, 1\}" in latex
 
 
-def _expr(text: str, style: str) -> str:
-    model = parse(f"variables\n  x\n  y\n  z\nobjective\n  minimize o: {text}\n")
+def _formula(section: str, text: str, style: str) -> str:
+    """The formula `show` writes for `text` as objective `o` or constraint `c`."""
+    model = parse(f"variables\n  x\n  y\n  z\n{section}\n  "
+                  f"{'minimize o' if section == 'objective' else 'c'}: {text}\n")
+    name = "o" if section == "objective" else "c"
     line = next(li for li in render(model, style).splitlines()
-                if "minimize" in li or li.lstrip().startswith(r"\min"))
-    return line.split("o:  ")[-1] if style == "text" else \
+                if f"{name}:  " in li or f"({name})" in li)
+    return line.split(f"{name}:  ")[-1] if style == "text" else \
         line.split("&", 1)[1].rsplit(r"\qquad", 1)[0].strip()
+
+
+def _expr(text: str, style: str) -> str:
+    return _formula("objective", text, style)
 
 
 @pytest.mark.parametrize(("source", "text", "latex"), [
@@ -184,10 +191,7 @@ def test_brackets_that_keep_the_meaning(source: str, text: str, latex: str) -> N
 
 
 def _constraint(text: str, style: str) -> str:
-    model = parse(f"variables\n  x\n  y\nconstraints\n  c: {text}\n")
-    line = next(li for li in render(model, style).splitlines() if "c:" in li or "(c)" in li)
-    return line.split("c:  ")[-1] if style == "text" else \
-        line.split("&", 1)[1].rsplit(r"\qquad", 1)[0].strip()
+    return _formula("constraints", text, style)
 
 
 @pytest.mark.parametrize(("source", "text", "latex"), [
